@@ -1,0 +1,160 @@
+# Conference platform: mgmtd, confd and confcli.
+#
+# Plain GNU make, one non-recursive build.  Every directory's sources are
+# picked up by wildcard so that adding a module needs no Makefile edit:
+#   common/*.c            -> $(B)/libcommon.a   (shared by all programs)
+#   mgmtd/*.c but main.c  -> $(B)/libmgmtd.a    (so unit tests can link it)
+#   confd/*.c but main.c  -> $(B)/libconfd.a
+#   client/*.c but main.c -> $(B)/libclient.a
+#   tests/unit/test_X.c   -> $(B)/tests/test_X  (linked against all of them)
+#
+# `make` builds the release programs in build/; `make test` builds a second
+# tree with ASan and UBSan in build/asan/ and runs every test against it.
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SBINDIR  ?= $(PREFIX)/sbin
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc/conference
+UNITDIR  ?= /lib/systemd/system
+
+SAN ?= 0
+# V=1 shows every command.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+ifeq ($(SAN),1)
+B ?= build/asan
+else
+B ?= build
+endif
+
+CC      ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS    := libevent libevent_openssl libevent_pthreads libsrtp2 opus libsodium \
+           inih sqlite3 jansson openssl sndfile libsystemd
+
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+        -Wmissing-prototypes -Wold-style-definition -Wpointer-arith \
+        -Wwrite-strings -Wundef -Wvla -Wimplicit-fallthrough \
+        -Wmissing-declarations -Wredundant-decls -Wnested-externs
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -fstack-protector-strong $(WARN) \
+           -Icommon $(PKG_CFLAGS) -MMD -MP
+LDFLAGS += -Wl,--as-needed -Wl,-z,relro -Wl,-z,now
+LDLIBS  += $(PKG_LIBS) -lm -lpthread
+
+ifeq ($(SAN),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+else
+CFLAGS  += -D_FORTIFY_SOURCE=2
+endif
+
+COMMON_SRC := $(wildcard common/*.c)
+MGMTD_SRC  := $(filter-out mgmtd/main.c,$(wildcard mgmtd/*.c))
+CONFD_SRC  := $(filter-out confd/main.c,$(wildcard confd/*.c))
+CLIENT_SRC := $(filter-out client/main.c,$(wildcard client/*.c))
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+TOOL_SRC   := $(wildcard tests/tools/*.c)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+LIBCOMMON := $(B)/libcommon.a
+LIBMGMTD  := $(B)/libmgmtd.a
+LIBCONFD  := $(B)/libconfd.a
+LIBCLIENT := $(B)/libclient.a
+ALL_LIBS  := $(LIBMGMTD) $(LIBCONFD) $(LIBCLIENT) $(LIBCOMMON)
+
+PROGS := $(B)/mgmtd $(B)/confd $(B)/confcli
+UNITS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC)) $(B)/cfgdoc
+
+.PHONY: all test tests deps install docs check-docs demo bench clean
+all: $(PROGS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIBCOMMON): $(call obj,$(COMMON_SRC))
+$(LIBMGMTD):  $(call obj,$(MGMTD_SRC))
+$(LIBCONFD):  $(call obj,$(CONFD_SRC))
+$(LIBCLIENT): $(call obj,$(CLIENT_SRC))
+$(B)/%.a:
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(Q)$(if $^,$(AR) rcs $@ $^,$(AR) rcs $@)
+
+$(B)/mgmtd: $(B)/obj/mgmtd/main.o $(LIBMGMTD) $(LIBCOMMON)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/confd: $(B)/obj/confd/main.o $(LIBCONFD) $(LIBCOMMON)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/confcli: $(B)/obj/client/main.o $(LIBCLIENT) $(LIBCOMMON)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/cfgdoc: $(B)/obj/tools/cfgdoc.o $(ALL_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/obj/tests/unit/check.o $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(B)/tests/%: $(B)/obj/tests/tools/%.o $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests: $(PROGS) $(UNITS) $(TOOLS)
+
+# Installs missing Debian packages when run as root, else says what to run.
+deps:
+	@sh tools/deps.sh
+
+# The sanitizer build is a separate tree so that it never mixes with the
+# release objects; the runner prints "N passed, N failed" last.
+test: deps
+	$(MAKE) SAN=1 tests
+	@$(MAKE) --no-print-directory B=build check-docs
+	sh tests/run build/asan
+
+# The example INI files and the option sections of the INI man pages are
+# generated from the option tables; `make docs` refreshes them and the test
+# suite fails when a committed copy has drifted.
+GENERATED := etc/mgmtd.ini etc/confd.ini docs/mgmtd.ini.5 docs/confd.ini.5
+docs: $(B)/cfgdoc
+	$(B)/cfgdoc ini mgmtd > etc/mgmtd.ini
+	$(B)/cfgdoc ini confd > etc/confd.ini
+	$(B)/cfgdoc man mgmtd < docs/mgmtd.ini.5.in > docs/mgmtd.ini.5
+	$(B)/cfgdoc man confd < docs/confd.ini.5.in > docs/confd.ini.5
+check-docs: $(B)/cfgdoc
+	@$(B)/cfgdoc ini mgmtd | cmp -s - etc/mgmtd.ini && \
+	 $(B)/cfgdoc ini confd | cmp -s - etc/confd.ini && \
+	 $(B)/cfgdoc man mgmtd < docs/mgmtd.ini.5.in | cmp -s - docs/mgmtd.ini.5 && \
+	 $(B)/cfgdoc man confd < docs/confd.ini.5.in | cmp -s - docs/confd.ini.5 || \
+	 { echo "generated files are out of date: run 'make docs'" >&2; exit 1; }
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(UNITDIR)
+	install -m 755 $(B)/mgmtd $(B)/confd $(DESTDIR)$(SBINDIR)
+	install -m 755 $(B)/confcli $(DESTDIR)$(BINDIR)
+	install -m 644 etc/mgmtd.ini etc/confd.ini $(DESTDIR)$(SYSCONFDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    etc/mgmtd.service > $(DESTDIR)$(UNITDIR)/mgmtd.service
+	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    etc/confd@.service > $(DESTDIR)$(UNITDIR)/confd@.service
+	install -m 644 docs/confcli.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 docs/mgmtd.ini.5 docs/confd.ini.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 644 docs/mgmtd.8 docs/confd.8 $(DESTDIR)$(MANDIR)/man8
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
