@@ -78,6 +78,7 @@ PROGS := $(B)/mgmtd $(B)/confd $(B)/confcli
 UNITS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC)) $(B)/cfgdoc
 
+.SECONDARY:
 .PHONY: all test tests deps install docs check-docs demo bench clean
 all: $(PROGS)
 

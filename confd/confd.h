@@ -17,7 +17,7 @@
 /* The configuration, as described by confd_schema (options.c). */
 struct confd_conf {
 	int	log_level;		/* enum log_level */
-	char	state_dir[256];
+	char	server_id[64];
 };
 
 struct confd {

@@ -21,8 +21,11 @@ confd_reload(void *arg)
 
 	svc_reloading(m->svc, 1);
 	if (daemon_reload_config(&confd_schema, m->args.conf_path, &m->conf,
-	    &next) == 0)
+	    &next) == 0) {
 		log_set_level(daemon_log_level(&m->args, m->conf.log_level));
+		log_info("config", "log level is now %s",
+		    log_level_name(log_get_level()));
+	}
 	svc_reloading(m->svc, 0);
 }
 

@@ -11,8 +11,9 @@ static const struct cfg_opt confd_opts[] = {
 	  "err|warning|notice|info|debug", "info",
 	  "The least important messages that are logged.", CFG_RELOAD,
 	  F(log_level) },
-	{ "general", "state_dir", CFG_STR, 0, 0, NULL, "/var/lib/confd",
-	  "Directory of the durable booking store.", 0, F(state_dir) },
+	{ "general", "server_id", CFG_STR, 0, 0, NULL, "confd",
+	  "This server's name in logs, metrics and mgmtd's registry.", 0,
+	  F(server_id) },
 };
 
 const struct cfg_schema confd_schema = {
