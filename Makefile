@@ -122,7 +122,7 @@ deps:
 test: deps
 	$(MAKE) SAN=1 tests
 	@$(MAKE) --no-print-directory B=build check-docs
-	sh tests/run build/asan
+	bash tests/run build/asan
 
 # The example INI files and the option sections of the INI man pages are
 # generated from the option tables; `make docs` refreshes them and the test

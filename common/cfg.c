@@ -200,7 +200,8 @@ cfg_describe(const struct cfg_opt *opt, char *buf, size_t len)
 		    lo, hi);
 		break;
 	case CFG_ADDR:
-		snprintf(buf, len, "a numeric IPv4 or IPv6 address");
+		snprintf(buf, len, "a numeric IPv4 or IPv6 address, or "
+		    "nothing");
 		break;
 	}
 }
@@ -320,7 +321,8 @@ cfg_parse_value(const struct cfg_opt *opt, const char *text, void *dst,
 		snprintf(why, whylen, "'%s' is not one of %s", text, list);
 		return EINVAL;
 	case CFG_ADDR:
-		if (inet_pton(AF_INET, text, addr) != 1 &&
+		/* Empty means "not used", as for a disabled listener. */
+		if (*text != '\0' && inet_pton(AF_INET, text, addr) != 1 &&
 		    inet_pton(AF_INET6, text, addr) != 1) {
 			snprintf(why, whylen, "'%s' is not a numeric IPv4 or "
 			    "IPv6 address", text);

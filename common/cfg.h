@@ -20,7 +20,7 @@ enum cfg_type {
 	CFG_STR,	/* char[size], NUL-terminated */
 	CFG_ENUM,	/* int: index into choices "a|b|c" */
 	CFG_DURATION,	/* int64_t milliseconds, written 250ms, 30s, 15m, 2h, 90d */
-	CFG_ADDR,	/* char[size]: a numeric IPv4 or IPv6 address */
+	CFG_ADDR,	/* char[size]: a numeric IPv4 or IPv6 address, or empty */
 };
 
 #define CFG_RELOAD	0x01	/* a SIGHUP applies a change at run time */

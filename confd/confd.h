@@ -1,23 +1,181 @@
 /*
- * confd: the management daemon's internal header.
+ * confd: the conference daemon's internal header.
  *
  * All process state hangs off one struct confd, created in main.c and passed
- * down to every module.
+ * down.  A conference ("room") owns one UDP port; its participants send
+ * SRTP-protected Opus RTP to that port and get back, at their source
+ * address, everyone else mixed.  See docs/confd.md for the packet path and
+ * the mixing clock.
  */
 #ifndef CONFD_H
 #define CONFD_H
 
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <stdbool.h>
 #include <stdint.h>
+
+#include <event2/util.h>
+#include <opus/opus.h>
 
 #include "cfg.h"
 #include "daemon.h"
+#include "jbuf.h"
+#include "log.h"
+#include "mix.h"
+#include "rtp.h"
+#include "srtpx.h"
 
 #define CONFD_DEFAULT_CONF	"/etc/conference/confd.ini"
+
+#define CONFD_RATE		48000
+#define CONFD_FRAME		960		/* samples per 20 ms frame */
+#define CONFD_FRAME_MS		20
+#define CONFD_MAX_PARTS		64		/* participants per room */
+#define CONFD_MAX_OPUS		1275		/* largest Opus frame */
+#define CONFD_PKT_MAX		1500		/* largest datagram handled */
+#define CONFD_BATCH		32		/* datagrams per recvmmsg */
+#define CONFD_NENC		(1 + CONFD_MAX_PARTS)	/* encoders per room */
+
+/* A permanent conference declared in the INI file: [room NAME]. */
+struct confd_room_conf {
+	TAILQ_ENTRY(confd_room_conf) entry;
+	char	name[64];
+	int	port;
+	int	capacity;
+	int	suite;			/* enum srtpx_suite */
+	char	key[128];		/* base64 master key and salt */
+};
+TAILQ_HEAD(confd_room_confs, confd_room_conf);
 
 /* The configuration, as described by confd_schema (options.c). */
 struct confd_conf {
 	int	log_level;		/* enum log_level */
 	char	server_id[64];
+	/* [media] */
+	char	ipv4[64];
+	char	ipv6[64];
+	int	payload_type;
+	int	level_ext_id;
+	int64_t	jitter_max;		/* ms */
+	int64_t	idle_timeout;		/* ms without packets: removed */
+	int	max_participants;	/* per room, a hard cap */
+	/* [mixer] */
+	int	max_speakers;		/* 0: everyone */
+	/* [opus] */
+	int	bitrate;
+	int	complexity;
+	bool	fec;
+	bool	dtx;
+	int	loss_percent;
+	/* [metrics] */
+	char	metrics_addr[64];
+	int	metrics_port;		/* 0: no metrics listener */
+	/* [room NAME] sections, owned */
+	struct confd_room_confs rooms;
+};
+
+/* Counters of one participant, also summed per room. */
+struct confd_stats {
+	uint64_t	rx_packets, rx_bytes;
+	uint64_t	tx_packets, tx_bytes;
+	uint64_t	auth_fail, replay, malformed, bad_pt;
+	uint64_t	late, lost, concealed, fec_recovered, duplicates;
+	uint64_t	decoded, encoded;
+};
+
+struct room;
+
+/* One participant of a room. */
+struct part {
+	struct room	*room;
+	int		 slot;		/* index in room->parts */
+	uint32_t	 ssrc;		/* what it sends */
+	uint32_t	 out_ssrc;	/* what confd sends it */
+	struct srtpx	*rx, *tx;	/* owned */
+	struct sockaddr_storage addr;	/* latched from authentic packets */
+	socklen_t	 addrlen;
+	struct jbuf	*jb;		/* owned */
+	OpusDecoder	*dec;		/* owned */
+	int16_t		 pcm[CONFD_FRAME];
+	bool		 have_pcm;	/* pcm holds this tick's audio */
+	int		 level;		/* this tick, 0 loud .. 127 silent */
+	int		 ext_level;	/* last RFC 6464 level, -1 if none */
+	int		 enc;		/* encoder slot of its own mix, or -1 */
+	/* The outgoing stream: one SSRC, continuous seq and timestamps. */
+	uint16_t	 tx_seq;
+	uint32_t	 tx_ts;
+	uint32_t	 tx_octets;
+	uint64_t	 last_rx_ms;	/* monotonic */
+	uint64_t	 joined_ms;
+	uint64_t	 last_sr_ms;
+	struct rtp_seq	 rxseq;		/* of its packets, for reports */
+	uint32_t	 base_seq;	/* first extended seq received */
+	bool		 have_base;
+	uint32_t	 expected_prior, received_prior;
+	uint32_t	 lsr;		/* middle of its last SR's NTP time */
+	uint64_t	 lsr_ms;	/* when that SR came */
+	uint32_t	 rr_jitter;	/* from its receiver reports */
+	uint8_t		 rr_fraction;
+	int32_t		 rr_lost;
+	bool		 leaving;	/* BYE or timeout: freed after the tick */
+	const char	*leave_reason;
+	struct confd_stats st;
+};
+
+/* One conference on one UDP port. */
+struct room {
+	TAILQ_ENTRY(room) entry;	/* confd->rooms */
+	TAILQ_ENTRY(room) active;	/* confd->active, while it has people */
+	bool		 is_active;
+	struct confd	*cd;
+	char		 name[64];
+	int		 port;
+	int		 capacity;
+	enum srtpx_suite suite;
+	uint8_t		 key[SRTPX_MAX_MASTER];	/* shared room key; wiped */
+	struct srtpx	*admit;		/* authenticates unknown SSRCs */
+	int		 fd[2];		/* IPv4, IPv6; -1 when not used */
+	struct event	*ev[2];
+	struct part	*parts[CONFD_MAX_PARTS];
+	uint32_t	 ssrcs[CONFD_MAX_PARTS];	/* parallel, for lookup */
+	int		 nparts;
+	struct mix_sel	*sel;		/* speaker selection state, owned */
+	/*
+	 * Encoder 0 makes the shared mix that listeners hear; encoder e > 0
+	 * makes the mix of the speaker in slot enc_owner[e], without its own
+	 * voice.  They are created on first use and kept for the room's life.
+	 */
+	OpusEncoder	*enc[CONFD_NENC];
+	int		 enc_owner[CONFD_NENC];	/* slot, or -1 */
+	struct mix_limiter lim[CONFD_NENC];
+	bool		 talking;	/* the last tick sent audio */
+	uint64_t	 opened_ms;
+	struct confd_stats st;		/* of participants that left */
+	uint64_t	 unknown_ssrc, refused_full, joins, leaves;
+	struct log_rl	 rl;
+};
+TAILQ_HEAD(rooms, room);
+
+/* Scratch space of the packet path, allocated once. */
+struct confd_io {
+	struct mmsghdr		 msg[CONFD_BATCH];
+	struct iovec		 iov[CONFD_BATCH];
+	struct sockaddr_storage	 addr[CONFD_BATCH];
+	uint8_t			 buf[CONFD_BATCH][CONFD_PKT_MAX];
+	/* Outgoing: one packet per participant of one room per tick. */
+	struct mmsghdr		 tmsg[CONFD_MAX_PARTS];
+	struct iovec		 tiov[CONFD_MAX_PARTS];
+	uint8_t			 tbuf[CONFD_MAX_PARTS][CONFD_PKT_MAX];
+	struct sockaddr_storage	 taddr[CONFD_MAX_PARTS];
+	/* Encoded frames of this tick, by encoder slot. */
+	uint8_t			 opus[CONFD_NENC][CONFD_MAX_OPUS];
+	int			 opus_len[CONFD_NENC];
+	int16_t			 out_pcm[CONFD_NENC][CONFD_FRAME];
+	int16_t			 discard[CONFD_FRAME];	/* unused output */
+	struct mix_limiter	 discard_lim;
 };
 
 struct confd {
@@ -25,9 +183,77 @@ struct confd {
 	struct svc		*svc;
 	struct daemon_args	 args;
 	struct confd_conf	 conf;
+	struct rooms		 rooms;
+	struct rooms		 active;	/* ticked every 20 ms */
+	int			 nactive;
+	struct event		*ev_tick;
+	uint64_t		 tick_next_ns;	/* monotonic deadline */
+	uint64_t		 ticks, ticks_late, ticks_skipped;
+	struct evhttp		*http;		/* /metrics */
+	struct confd_io		*io;		/* owned */
+	uint64_t		 garbage;	/* unparseable on any port */
 };
 
 /* options.c */
 extern const struct cfg_schema confd_schema;
+/* Prepares an empty configuration for cfg_load(). */
+void	confd_conf_init(struct confd_conf *c);
+/* Frees the [room] sections of a configuration. */
+void	confd_conf_free(struct confd_conf *c);
+/* Checks what the table cannot: keys, port clashes; adds to errs. */
+void	confd_conf_check(const struct confd_conf *c, const char *path,
+	    struct cfg_errs *errs);
+
+/* room.c */
+/* Creates a room from its INI section; 0 or an errno with why. */
+int	room_new(struct confd *cd, const struct confd_room_conf *rc,
+	    struct room **out, char *why, size_t whylen);
+/* Binds the room's sockets and starts reading them. */
+int	room_open(struct room *r, char *why, size_t whylen);
+/* Removes every participant, closes the sockets, frees the room. */
+void	room_free(struct room *r);
+/* The participant sending ssrc, or NULL. */
+struct part *room_find(struct room *r, uint32_t ssrc);
+/* Admits a participant; 0, ENOSPC when full, EEXIST on SSRC clash. */
+int	room_join(struct room *r, uint32_t ssrc, const struct sockaddr *sa,
+	    socklen_t salen, uint64_t now_ms, struct part **out);
+/* Removes and frees the participants marked leaving. */
+void	room_reap(struct room *r);
+
+/* part.c */
+/* A participant with its SRTP contexts, jitter buffer and decoder. */
+int	part_new(struct room *r, uint32_t ssrc, const uint8_t *rx_key,
+	    const uint8_t *tx_key, struct part **out);
+/* Logs the participant's summary line and frees it. */
+void	part_free(struct part *p);
+/* Adds a participant's counters into a sum. */
+void	part_stats_add(struct confd_stats *sum, const struct confd_stats *st);
+
+/* rx.c */
+/* Reads every pending datagram of a room socket (event callback). */
+void	rx_on_readable(evutil_socket_t fd, short what, void *arg);
+
+/* tick.c */
+/* Puts a room on the mixing clock (first participant). */
+void	tick_activate(struct room *r);
+/* Takes a room off the mixing clock (no participant left). */
+void	tick_deactivate(struct room *r);
+/* Mixes and sends one 20 ms frame of a room. */
+void	tick_room(struct room *r, uint64_t now_ms);
+
+/* rtcp.c */
+/* Handles a decrypted RTCP compound from a participant. */
+void	rtcp_handle(struct part *p, const uint8_t *buf, size_t len);
+/* Sends a sender report to the participant when one is due. */
+void	rtcp_maybe_send(struct part *p, uint64_t now_ms);
+
+/* metrics.c */
+/* Starts the /metrics HTTP listener; 0 or an errno with why. */
+int	metrics_start(struct confd *cd, char *why, size_t whylen);
+/* Stops it. */
+void	metrics_stop(struct confd *cd);
+
+/* Monotonic time in milliseconds. */
+uint64_t confd_now_ms(void);
 
 #endif

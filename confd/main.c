@@ -1,63 +1,165 @@
 /*
- * confd: the management daemon.  Conference servers register with it, it
- * keeps the time-slotted idle table, books conferences and issues access
- * codes.  It never carries media.
+ * confd: the conference daemon.  It serves conferences on UDP ports: each
+ * participant sends SRTP-protected Opus and hears, from the same port, a mix
+ * of everyone else.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
+#include <sodium.h>
 
-#include "log.h"
 #include "confd.h"
 #include "svc.h"
+
+uint64_t
+confd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Loads and cross-checks the configuration; exits 78 on any error. */
+static void
+confd_load(const char *path, struct confd_conf *conf)
+{
+	struct cfg_errs *errs;
+	size_t i;
+
+	confd_conf_init(conf);
+	daemon_load_config(&confd_schema, path, conf);
+	if ((errs = cfg_errs_new()) == NULL)
+		exit(71);
+	confd_conf_check(conf, path, errs);
+	if (cfg_errs_count(errs) > 0) {
+		for (i = 0; i < cfg_errs_count(errs); i++)
+			fprintf(stderr, "%s\n", cfg_errs_get(errs, i));
+		fprintf(stderr, "confd: %zu error%s in the configuration, not "
+		    "starting\n", cfg_errs_count(errs),
+		    cfg_errs_count(errs) == 1 ? "" : "s");
+		exit(EX_CONFIG_STATUS);
+	}
+	cfg_errs_free(errs);
+}
+
+/* Whether the [room] sections of two configurations differ. */
+static bool
+confd_rooms_differ(const struct confd_conf *a, const struct confd_conf *b)
+{
+	const struct confd_room_conf *x, *y;
+
+	for (x = TAILQ_FIRST(&a->rooms), y = TAILQ_FIRST(&b->rooms);
+	    x != NULL && y != NULL;
+	    x = TAILQ_NEXT(x, entry), y = TAILQ_NEXT(y, entry))
+		if (strcmp(x->name, y->name) != 0 || x->port != y->port ||
+		    x->capacity != y->capacity || x->suite != y->suite ||
+		    strcmp(x->key, y->key) != 0)
+			return true;
+	return x != NULL || y != NULL;
+}
 
 static void
 confd_reload(void *arg)
 {
-	struct confd *m = arg;
+	struct confd *cd = arg;
 	struct confd_conf next;
+	struct cfg_errs *errs;
+	size_t i;
 
-	svc_reloading(m->svc, 1);
-	if (daemon_reload_config(&confd_schema, m->args.conf_path, &m->conf,
-	    &next) == 0) {
-		log_set_level(daemon_log_level(&m->args, m->conf.log_level));
+	svc_reloading(cd->svc, 1);
+	confd_conf_init(&next);
+	if (daemon_reload_config(&confd_schema, cd->args.conf_path, &cd->conf,
+	    &next) == 0 && (errs = cfg_errs_new()) != NULL) {
+		confd_conf_check(&next, cd->args.conf_path, errs);
+		for (i = 0; i < cfg_errs_count(errs); i++)
+			log_err("config", "%s", cfg_errs_get(errs, i));
+		cfg_errs_free(errs);
+		if (confd_rooms_differ(&cd->conf, &next))
+			log_warn("config", "[room] sections changed, but take "
+			    "effect only after a restart");
+		log_set_level(daemon_log_level(&cd->args, cd->conf.log_level));
 		log_info("config", "log level is now %s",
 		    log_level_name(log_get_level()));
 	}
-	svc_reloading(m->svc, 0);
+	confd_conf_free(&next);
+	svc_reloading(cd->svc, 0);
 }
 
 static const struct svc_ops confd_svc_ops = { confd_reload, NULL };
 
+/* Creates and opens the permanent rooms of the INI file. */
+static void
+confd_open_rooms(struct confd *cd)
+{
+	struct confd_room_conf *rc;
+	struct room *r;
+	char why[256];
+
+	TAILQ_FOREACH(rc, &cd->conf.rooms, entry) {
+		if (room_new(cd, rc, &r, why, sizeof(why)) != 0)
+			fatal(71, "room", "[room %s]: %s", rc->name, why);
+		if (room_open(r, why, sizeof(why)) != 0)
+			fatal(71, "room", "[room %s]: %s", rc->name, why);
+		log_info("room", "%s: open on port %d, capacity %d, %s",
+		    r->name, r->port, r->capacity, srtpx_suite_name(r->suite));
+	}
+}
+
 int
 main(int argc, char **argv)
 {
-	struct confd m;
+	struct confd cd;
+	struct room *r;
+	char why[256];
+	int nrooms = 0;
 
-	memset(&m, 0, sizeof(m));
-	daemon_args_parse(&m.args, argc, argv, "confd", CONFD_DEFAULT_CONF);
-	daemon_load_config(&confd_schema, m.args.conf_path, &m.conf);
-	if (m.args.check_only) {
-		printf("%s: configuration OK\n", m.args.conf_path);
+	memset(&cd, 0, sizeof(cd));
+	TAILQ_INIT(&cd.rooms);
+	TAILQ_INIT(&cd.active);
+	daemon_args_parse(&cd.args, argc, argv, "confd", CONFD_DEFAULT_CONF);
+	confd_load(cd.args.conf_path, &cd.conf);
+	if (cd.args.check_only) {
+		printf("%s: configuration OK\n", cd.args.conf_path);
+		confd_conf_free(&cd.conf);
 		return 0;
 	}
-	daemon_detach(&m.args);
-	log_init("confd", m.args.foreground,
-	    daemon_log_level(&m.args, m.conf.log_level));
+	daemon_detach(&cd.args);
+	log_init("confd", cd.args.foreground,
+	    daemon_log_level(&cd.args, cd.conf.log_level));
 
-	if ((m.base = event_base_new()) == NULL)
+	if (srtpx_init() != 0)
+		fatal(71, "main", "cannot initialise libsrtp and libsodium");
+	if ((cd.io = calloc(1, sizeof(*cd.io))) == NULL)
+		fatal(71, "main", "out of memory");
+	if ((cd.base = event_base_new()) == NULL)
 		fatal(71, "main", "cannot create the event loop");
-	if ((m.svc = svc_new(m.base, &confd_svc_ops, &m)) == NULL)
+	if ((cd.svc = svc_new(cd.base, &confd_svc_ops, &cd)) == NULL)
 		fatal(71, "main", "cannot set up signal handling");
+	if (metrics_start(&cd, why, sizeof(why)) != 0)
+		fatal(71, "metrics", "%s", why);
+	confd_open_rooms(&cd);
+	TAILQ_FOREACH(r, &cd.rooms, entry)
+		nrooms++;
 
-	log_notice("main", "started with %s", m.args.conf_path);
-	svc_ready(m.svc, "serving");
-	event_base_dispatch(m.base);
+	log_notice("main", "%s started with %s: %d room%s", cd.conf.server_id,
+	    cd.args.conf_path, nrooms, nrooms == 1 ? "" : "s");
+	svc_ready(cd.svc, "serving");
+	event_base_dispatch(cd.base);
 
-	svc_free(m.svc);
-	event_base_free(m.base);
+	while ((r = TAILQ_FIRST(&cd.rooms)) != NULL)
+		room_free(r);
+	if (cd.ev_tick)
+		event_free(cd.ev_tick);
+	metrics_stop(&cd);
+	svc_free(cd.svc);
+	event_base_free(cd.base);
+	free(cd.io);
+	confd_conf_free(&cd.conf);
 	log_notice("main", "stopped");
 	return 0;
 }

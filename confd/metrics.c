@@ -1,0 +1,199 @@
+/*
+ * metrics: the Prometheus text exposition at /metrics, per conference and
+ * per participant, on an HTTP listener bound to 127.0.0.1 by default.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "confd.h"
+
+/* A family of per-room counters: name, help, and how to read one. */
+struct metric {
+	const char	*name;
+	const char	*type;
+	const char	*help;
+	size_t		 off;	/* in struct confd_stats */
+};
+
+#define ST(f)	offsetof(struct confd_stats, f)
+static const struct metric metrics_counters[] = {
+	{ "confd_packets_received_total", "counter",
+	  "Authentic RTP packets received.", ST(rx_packets) },
+	{ "confd_packets_sent_total", "counter", "RTP packets sent.",
+	  ST(tx_packets) },
+	{ "confd_auth_failures_total", "counter",
+	  "Packets of a known SSRC that failed SRTP authentication.",
+	  ST(auth_fail) },
+	{ "confd_replays_total", "counter", "Replayed or too old packets.",
+	  ST(replay) },
+	{ "confd_malformed_total", "counter",
+	  "Authentic packets that are not valid RTP or RTCP.", ST(malformed) },
+	{ "confd_bad_payload_type_total", "counter",
+	  "Packets of another payload type than Opus.", ST(bad_pt) },
+	{ "confd_late_total", "counter",
+	  "Packets that came after their playout time.", ST(late) },
+	{ "confd_lost_total", "counter", "Frames lost in the network.",
+	  ST(lost) },
+	{ "confd_concealed_total", "counter",
+	  "Frames concealed by Opus PLC.", ST(concealed) },
+	{ "confd_fec_recovered_total", "counter",
+	  "Lost frames recovered from in-band FEC.", ST(fec_recovered) },
+	{ "confd_decoded_total", "counter", "Frames decoded.", ST(decoded) },
+	{ "confd_encoded_total", "counter", "Frames encoded (per room, "
+	  "shared and per speaker).", ST(encoded) },
+};
+
+static void
+metrics_part_line(struct evbuffer *b, const struct metric *m,
+    const struct part *p)
+{
+	evbuffer_add_printf(b, "%s{room=\"%s\",ssrc=\"%08x\"} %llu\n", m->name,
+	    p->room->name, p->ssrc, (unsigned long long)*(const uint64_t *)
+	    ((const char *)&p->st + m->off));
+}
+
+/* Writes one counter family: a room total line and one per participant. */
+static void
+metrics_family(struct evbuffer *b, const struct confd *cd,
+    const struct metric *m)
+{
+	const struct room *r;
+	const struct part *p;
+	uint64_t sum;
+	int i;
+
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", m->name,
+	    m->help, m->name, m->type);
+	TAILQ_FOREACH(r, &cd->rooms, entry) {
+		sum = *(const uint64_t *)((const char *)&r->st + m->off);
+		for (i = 0; i < CONFD_MAX_PARTS; i++) {
+			if ((p = r->parts[i]) == NULL)
+				continue;
+			sum += *(const uint64_t *)((const char *)&p->st + m->off);
+			metrics_part_line(b, m, p);
+		}
+		evbuffer_add_printf(b, "%s{room=\"%s\"} %llu\n", m->name,
+		    r->name, (unsigned long long)sum);
+	}
+}
+
+static void
+metrics_gauges(struct evbuffer *b, const struct confd *cd)
+{
+	const struct room *r;
+	const struct part *p;
+	struct jbuf_stats js;
+	int i;
+
+	evbuffer_add_printf(b, "# HELP confd_participants Participants in "
+	    "the conference now.\n# TYPE confd_participants gauge\n");
+	TAILQ_FOREACH(r, &cd->rooms, entry)
+		evbuffer_add_printf(b, "confd_participants{room=\"%s\"} %d\n",
+		    r->name, r->nparts);
+	evbuffer_add_printf(b, "# HELP confd_capacity Most participants at "
+	    "once.\n# TYPE confd_capacity gauge\n");
+	TAILQ_FOREACH(r, &cd->rooms, entry)
+		evbuffer_add_printf(b, "confd_capacity{room=\"%s\"} %d\n",
+		    r->name, r->capacity);
+	evbuffer_add_printf(b, "# HELP confd_unknown_ssrc_total Packets from "
+	    "SSRCs that are not participants and could not join.\n"
+	    "# TYPE confd_unknown_ssrc_total counter\n");
+	TAILQ_FOREACH(r, &cd->rooms, entry)
+		evbuffer_add_printf(b, "confd_unknown_ssrc_total{room=\"%s\"} "
+		    "%llu\n", r->name, (unsigned long long)r->unknown_ssrc);
+	evbuffer_add_printf(b, "# HELP confd_refused_total Joins refused "
+	    "because the conference was full.\n"
+	    "# TYPE confd_refused_total counter\n");
+	TAILQ_FOREACH(r, &cd->rooms, entry)
+		evbuffer_add_printf(b, "confd_refused_total{room=\"%s\"} %llu\n",
+		    r->name, (unsigned long long)r->refused_full);
+	evbuffer_add_printf(b, "# HELP confd_jitter_ms Interarrival jitter "
+	    "of a participant's packets.\n# TYPE confd_jitter_ms gauge\n"
+	    "# HELP confd_level_dbov Audio level heard from a participant "
+	    "(-dBov, 127 is silence).\n# TYPE confd_level_dbov gauge\n"
+	    "# HELP confd_speaking Whether a participant is mixed as a "
+	    "speaker now.\n# TYPE confd_speaking gauge\n");
+	TAILQ_FOREACH(r, &cd->rooms, entry)
+		for (i = 0; i < CONFD_MAX_PARTS; i++) {
+			if ((p = r->parts[i]) == NULL)
+				continue;
+			jbuf_get_stats(p->jb, &js);
+			evbuffer_add_printf(b, "confd_jitter_ms{room=\"%s\","
+			    "ssrc=\"%08x\"} %.1f\nconfd_level_dbov{room=\"%s\","
+			    "ssrc=\"%08x\"} %d\nconfd_speaking{room=\"%s\","
+			    "ssrc=\"%08x\"} %d\n", r->name, p->ssrc,
+			    js.jitter / 48.0, r->name, p->ssrc, p->level,
+			    r->name, p->ssrc, mix_sel_is_speaker(r->sel, (unsigned)i));
+		}
+	evbuffer_add_printf(b, "# HELP confd_ticks_total Mixing clock "
+	    "ticks.\n# TYPE confd_ticks_total counter\nconfd_ticks_total %llu\n"
+	    "# HELP confd_ticks_late_total Ticks that ran more than one frame "
+	    "late.\n# TYPE confd_ticks_late_total counter\n"
+	    "confd_ticks_late_total %llu\n", (unsigned long long)cd->ticks,
+	    (unsigned long long)cd->ticks_late);
+}
+
+static void
+metrics_on_request(struct evhttp_request *req, void *arg)
+{
+	struct confd *cd = arg;
+	struct evbuffer *b;
+	size_t i;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		evhttp_send_error(req, 405, "only GET");
+		return;
+	}
+	if ((b = evbuffer_new()) == NULL) {
+		evhttp_send_error(req, 500, "out of memory");
+		return;
+	}
+	for (i = 0; i < sizeof(metrics_counters) / sizeof(metrics_counters[0]);
+	    i++)
+		metrics_family(b, cd, &metrics_counters[i]);
+	metrics_gauges(b, cd);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; version=0.0.4");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
+int
+metrics_start(struct confd *cd, char *why, size_t whylen)
+{
+	if (cd->conf.metrics_port == 0 || cd->conf.metrics_addr[0] == '\0')
+		return 0;
+	if ((cd->http = evhttp_new(cd->base)) == NULL) {
+		snprintf(why, whylen, "cannot create the HTTP server");
+		return ENOMEM;
+	}
+	evhttp_set_allowed_methods(cd->http, EVHTTP_REQ_GET);
+	evhttp_set_max_headers_size(cd->http, 8192);
+	evhttp_set_max_body_size(cd->http, 0);
+	evhttp_set_timeout(cd->http, 10);
+	evhttp_set_cb(cd->http, "/metrics", metrics_on_request, cd);
+	if (evhttp_bind_socket(cd->http, cd->conf.metrics_addr,
+	    (ev_uint16_t)cd->conf.metrics_port) != 0) {
+		snprintf(why, whylen, "cannot listen on %s port %d: %s",
+		    cd->conf.metrics_addr, cd->conf.metrics_port,
+		    strerror(errno));
+		evhttp_free(cd->http);
+		cd->http = NULL;
+		return EADDRINUSE;
+	}
+	log_info("metrics", "listening on %s port %d", cd->conf.metrics_addr,
+	    cd->conf.metrics_port);
+	return 0;
+}
+
+void
+metrics_stop(struct confd *cd)
+{
+	if (cd->http)
+		evhttp_free(cd->http);
+	cd->http = NULL;
+}

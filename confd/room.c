@@ -1,0 +1,247 @@
+/*
+ * room: a conference on one UDP port, and its participants.
+ *
+ * A room binds its port on the configured IPv4 and IPv6 addresses and reads
+ * them from the event loop.  It costs no CPU while nobody is in it: only a
+ * room with participants is on the mixing clock (tick.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "confd.h"
+
+int
+room_new(struct confd *cd, const struct confd_room_conf *rc,
+    struct room **out, char *why, size_t whylen)
+{
+	struct mix_params mp;
+	struct room *r;
+	int i, err;
+
+	*out = NULL;
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return ENOMEM;
+	}
+	r->cd = cd;
+	r->fd[0] = r->fd[1] = -1;
+	snprintf(r->name, sizeof(r->name), "%s", rc->name);
+	r->port = rc->port;
+	r->capacity = rc->capacity < cd->conf.max_participants ?
+	    rc->capacity : cd->conf.max_participants;
+	r->suite = (enum srtpx_suite)rc->suite;
+	for (i = 0; i < CONFD_NENC; i++)
+		r->enc_owner[i] = -1;
+	if ((err = srtpx_key_decode(r->suite, rc->key, r->key, why,
+	    whylen)) != 0)
+		goto fail;
+	/* Any SSRC may join a room with a shared key, once authentic. */
+	if ((err = srtpx_new(&r->admit, r->suite, r->key, SRTPX_IN_ANY, 0))
+	    != 0) {
+		snprintf(why, whylen, "cannot create the SRTP context: %s",
+		    strerror(err));
+		goto fail;
+	}
+	mix_params_default(&mp);
+	mp.speakers = cd->conf.max_speakers;
+	if ((r->sel = mix_sel_new(&mp, CONFD_MAX_PARTS)) == NULL) {
+		err = errno;
+		snprintf(why, whylen, "cannot create the mixer: %s",
+		    strerror(err));
+		goto fail;
+	}
+	TAILQ_INSERT_TAIL(&cd->rooms, r, entry);
+	*out = r;
+	return 0;
+fail:
+	sodium_memzero(r->key, sizeof(r->key));
+	srtpx_free(r->admit);
+	free(r);
+	return err;
+}
+
+/* Opens one non-blocking UDP socket on addr:port; -1 with why on failure. */
+static int
+room_bind(const char *addr, int port, char *why, size_t whylen)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+	int fd, on = 1, rcvbuf = 1 << 20;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		len = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		len = sizeof(*sin6);
+	} else {
+		snprintf(why, whylen, "'%s' is not an address", addr);
+		return -1;
+	}
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		snprintf(why, whylen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	/* IPv4 has its own socket on the same port. */
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	/* A burst of a whole room must not overflow the default buffer. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
+		snprintf(why, whylen, "cannot bind %s%s%s:%d: %s",
+		    ss.ss_family == AF_INET6 ? "[" : "", addr,
+		    ss.ss_family == AF_INET6 ? "]" : "", port, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+room_open(struct room *r, char *why, size_t whylen)
+{
+	const char *addrs[2] = { r->cd->conf.ipv4, r->cd->conf.ipv6 };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (addrs[i][0] == '\0')
+			continue;
+		if ((r->fd[i] = room_bind(addrs[i], r->port, why, whylen)) == -1)
+			return EADDRNOTAVAIL;
+		r->ev[i] = event_new(r->cd->base, r->fd[i], EV_READ | EV_PERSIST,
+		    rx_on_readable, r);
+		if (r->ev[i] == NULL || event_add(r->ev[i], NULL) != 0) {
+			snprintf(why, whylen, "cannot watch the socket");
+			return ENOMEM;
+		}
+	}
+	r->opened_ms = confd_now_ms();
+	return 0;
+}
+
+struct part *
+room_find(struct room *r, uint32_t ssrc)
+{
+	int i;
+
+	for (i = 0; i < CONFD_MAX_PARTS; i++)
+		if (r->parts[i] != NULL && r->ssrcs[i] == ssrc)
+			return r->parts[i];
+	return NULL;
+}
+
+int
+room_join(struct room *r, uint32_t ssrc, const struct sockaddr *sa,
+    socklen_t salen, uint64_t now_ms, struct part **out)
+{
+	struct part *p;
+	int i, slot = -1, err;
+
+	*out = NULL;
+	if (r->nparts >= r->capacity) {
+		r->refused_full++;
+		return ENOSPC;
+	}
+	/*
+	 * confd sends to SSRC s from SSRC ~s under the same shared key.  A
+	 * newcomer whose SSRC is the complement of a participant's would make
+	 * two streams share one keystream: refuse it.
+	 */
+	for (i = 0; i < CONFD_MAX_PARTS; i++) {
+		if (r->parts[i] == NULL) {
+			if (slot == -1)
+				slot = i;
+			continue;
+		}
+		if (r->ssrcs[i] == ~ssrc)
+			return EEXIST;
+	}
+	if (slot == -1)
+		return ENOSPC;
+	if ((err = part_new(r, ssrc, r->key, r->key, &p)) != 0)
+		return err;
+	memcpy(&p->addr, sa, salen);
+	p->addrlen = salen;
+	p->slot = slot;
+	p->joined_ms = p->last_rx_ms = now_ms;
+	r->parts[slot] = p;
+	r->ssrcs[slot] = ssrc;
+	r->nparts++;
+	r->joins++;
+	if (!r->is_active)
+		tick_activate(r);
+	log_info("room", "%s: participant %08x joined (%d of %d)", r->name,
+	    ssrc, r->nparts, r->capacity);
+	*out = p;
+	return 0;
+}
+
+void
+room_reap(struct room *r)
+{
+	struct part *p;
+	int i;
+
+	for (i = 0; i < CONFD_MAX_PARTS; i++) {
+		if ((p = r->parts[i]) == NULL || !p->leaving)
+			continue;
+		mix_sel_remove(r->sel, (unsigned)i);
+		r->parts[i] = NULL;
+		r->nparts--;
+		r->leaves++;
+		part_stats_add(&r->st, &p->st);
+		part_free(p);
+	}
+	if (r->nparts == 0 && r->is_active)
+		tick_deactivate(r);
+}
+
+void
+room_free(struct room *r)
+{
+	int i;
+
+	for (i = 0; i < CONFD_MAX_PARTS; i++)
+		if (r->parts[i] != NULL) {
+			r->parts[i]->leaving = true;
+			r->parts[i]->leave_reason = "conference closed";
+		}
+	room_reap(r);
+	log_info("room", "%s: closed after %llu s: %llu joins, %llu unknown "
+	    "SSRC, %llu refused (full), %llu packets in, %llu out", r->name,
+	    (unsigned long long)((confd_now_ms() - r->opened_ms) / 1000),
+	    (unsigned long long)r->joins, (unsigned long long)r->unknown_ssrc,
+	    (unsigned long long)r->refused_full,
+	    (unsigned long long)r->st.rx_packets,
+	    (unsigned long long)r->st.tx_packets);
+	for (i = 0; i < 2; i++) {
+		if (r->ev[i])
+			event_free(r->ev[i]);
+		if (r->fd[i] != -1)
+			close(r->fd[i]);
+	}
+	for (i = 0; i < CONFD_NENC; i++)
+		if (r->enc[i])
+			opus_encoder_destroy(r->enc[i]);
+	mix_sel_free(r->sel);
+	srtpx_free(r->admit);
+	sodium_memzero(r->key, sizeof(r->key));
+	TAILQ_REMOVE(&r->cd->rooms, r, entry);
+	free(r);
+}

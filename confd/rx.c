@@ -1,0 +1,207 @@
+/*
+ * rx: the receive half of the packet path.
+ *
+ * recvmmsg() takes up to CONFD_BATCH datagrams per system call.  Each is
+ * matched to a participant by the SSRC in its clear header, authenticated
+ * and decrypted with that participant's own SRTP context, parsed, and put
+ * into its jitter buffer.  Whatever fails is dropped and counted; nothing
+ * here allocates, blocks, or logs above debug level.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "confd.h"
+
+/* The SSRC of an RTP packet (bytes 8..11) or of an RTCP sender (4..7). */
+static uint32_t
+rx_ssrc(const uint8_t *b, size_t off)
+{
+	return (uint32_t)b[off] << 24 | (uint32_t)b[off + 1] << 16 |
+	    (uint32_t)b[off + 2] << 8 | b[off + 3];
+}
+
+/* Follows a participant to a new address, on authentic packets only. */
+static void
+rx_latch(struct part *p, const struct sockaddr_storage *ss, socklen_t len)
+{
+	if (p->addrlen == len && memcmp(&p->addr, ss, len) == 0)
+		return;
+	memcpy(&p->addr, ss, len);
+	p->addrlen = len;
+	log_debug_rl(&p->room->rl, "rx", "%s: %08x moved to a new address",
+	    p->room->name, p->ssrc);
+}
+
+static void
+rx_rtcp(struct room *r, uint8_t *buf, size_t len,
+    const struct sockaddr_storage *ss, socklen_t sslen)
+{
+	struct part *p;
+
+	if (len < 8 || (p = room_find(r, rx_ssrc(buf, 4))) == NULL) {
+		r->unknown_ssrc++;
+		return;
+	}
+	switch (srtpx_unprotect_rtcp(p->rx, buf, &len)) {
+	case SRTPX_OK:
+		break;
+	case SRTPX_E_REPLAY:
+		p->st.replay++;
+		return;
+	case SRTPX_E_AUTH:
+		p->st.auth_fail++;
+		return;
+	default:
+		p->st.malformed++;
+		return;
+	}
+	rx_latch(p, ss, sslen);
+	p->last_rx_ms = confd_now_ms();
+	rtcp_handle(p, buf, len);
+}
+
+/*
+ * A packet from an SSRC that is not a participant.  In a room with a shared
+ * key it joins once the admission context finds it authentic; the packet,
+ * now decrypted, is then its first.  Returns the participant or NULL.
+ */
+static struct part *
+rx_admit(struct room *r, uint32_t ssrc, uint8_t *buf, size_t *len,
+    const struct sockaddr_storage *ss, socklen_t sslen, uint64_t now)
+{
+	struct part *p;
+	int rc;
+
+	if (r->admit == NULL) {
+		r->unknown_ssrc++;
+		return NULL;
+	}
+	rc = srtpx_unprotect(r->admit, buf, len);
+	if (rc != SRTPX_OK) {
+		r->unknown_ssrc++;
+		log_debug_rl(&r->rl, "rx", "%s: %08x: not authentic, dropped",
+		    r->name, ssrc);
+		return NULL;
+	}
+	/* The participant gets a context of its own; forget this one. */
+	srtpx_forget(r->admit, ssrc);
+	if ((rc = room_join(r, ssrc, (const struct sockaddr *)ss, sslen, now,
+	    &p)) != 0) {
+		if (rc != ENOSPC)
+			r->unknown_ssrc++;
+		log_debug_rl(&r->rl, "rx", "%s: %08x refused: %s", r->name,
+		    ssrc, rc == ENOSPC ? "conference full" :
+		    rc == EEXIST ? "SSRC clashes with a stream" : strerror(rc));
+		return NULL;
+	}
+	return p;
+}
+
+static void
+rx_rtp(struct room *r, uint8_t *buf, size_t len,
+    const struct sockaddr_storage *ss, socklen_t sslen, uint64_t now)
+{
+	const struct confd_conf *conf = &r->cd->conf;
+	struct rtp_level lvl;
+	struct rtp_hdr h;
+	struct part *p;
+	uint32_t ssrc = rx_ssrc(buf, 8), ext;
+
+	if ((p = room_find(r, ssrc)) == NULL) {
+		if ((p = rx_admit(r, ssrc, buf, &len, ss, sslen, now)) == NULL)
+			return;
+	} else {
+		switch (srtpx_unprotect(p->rx, buf, &len)) {
+		case SRTPX_OK:
+			break;
+		case SRTPX_E_REPLAY:
+			p->st.replay++;
+			return;
+		case SRTPX_E_AUTH:
+			p->st.auth_fail++;
+			log_debug_rl(&r->rl, "rx", "%s: %08x: authentication "
+			    "failed", r->name, ssrc);
+			return;
+		default:
+			p->st.malformed++;
+			return;
+		}
+	}
+	rx_latch(p, ss, sslen);
+	p->last_rx_ms = now;
+	if (rtp_parse(buf, len, &h) != 0) {
+		p->st.malformed++;
+		return;
+	}
+	if (h.pt != conf->payload_type) {
+		p->st.bad_pt++;
+		return;
+	}
+	p->st.rx_packets++;
+	p->st.rx_bytes += len;
+	if (rtp_seq_update(&p->rxseq, h.seq, &ext) == 0 && !p->have_base) {
+		p->base_seq = ext;
+		p->have_base = true;
+	}
+	if (conf->level_ext_id != 0 && h.has_ext &&
+	    rtp_ext_level(&h, (uint8_t)conf->level_ext_id, &lvl) == 0)
+		p->ext_level = lvl.level;
+	switch (jbuf_put(p->jb, h.seq, h.ts, h.payload, h.payload_len, now)) {
+	case JBUF_PUT_LATE:
+		p->st.late++;
+		break;
+	case JBUF_PUT_DUPLICATE:
+		p->st.duplicates++;
+		break;
+	default:
+		break;
+	}
+}
+
+void
+rx_on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	struct room *r = arg;
+	struct confd_io *io = r->cd->io;
+	uint64_t now;
+	int i, n, rounds;
+
+	(void)what;
+	/* A few batches, then back to the loop so other rooms get a turn. */
+	for (rounds = 0; rounds < 4; rounds++) {
+		for (i = 0; i < CONFD_BATCH; i++) {
+			io->iov[i].iov_base = io->buf[i];
+			io->iov[i].iov_len = CONFD_PKT_MAX;
+			memset(&io->msg[i].msg_hdr, 0, sizeof(struct msghdr));
+			io->msg[i].msg_hdr.msg_iov = &io->iov[i];
+			io->msg[i].msg_hdr.msg_iovlen = 1;
+			io->msg[i].msg_hdr.msg_name = &io->addr[i];
+			io->msg[i].msg_hdr.msg_namelen = sizeof(io->addr[i]);
+		}
+		n = recvmmsg(fd, io->msg, CONFD_BATCH, MSG_DONTWAIT, NULL);
+		if (n <= 0)
+			return;
+		now = confd_now_ms();
+		for (i = 0; i < n; i++) {
+			size_t len = io->msg[i].msg_len;
+			uint8_t *b = io->buf[i];
+			socklen_t sl = io->msg[i].msg_hdr.msg_namelen;
+
+			/* Truncated datagrams and non-RTP versions go first. */
+			if ((io->msg[i].msg_hdr.msg_flags & MSG_TRUNC) ||
+			    len < RTP_HDR_LEN || (b[0] >> 6) != RTP_VERSION) {
+				r->cd->garbage++;
+				r->unknown_ssrc++;
+				continue;
+			}
+			if (rtp_is_rtcp(b, len))
+				rx_rtcp(r, b, len, &io->addr[i], sl);
+			else
+				rx_rtp(r, b, len, &io->addr[i], sl, now);
+		}
+		if (n < CONFD_BATCH)
+			return;
+	}
+}

@@ -1,0 +1,404 @@
+/*
+ * tick: the mixing clock and what happens on each of its ticks.
+ *
+ * One timer serves every room: it fires every 20 ms on absolute deadlines
+ * of the monotonic clock, so it does not drift, and it runs only while some
+ * room has participants.  On each tick, for each active room: take one frame
+ * from every jitter buffer, decode only what may be heard, choose the
+ * speakers, mix, encode once for all listeners and once per speaker (whose
+ * mix leaves out its own voice), and send each participant its packet with
+ * its own RTP header and SRTP context in one sendmmsg() per socket.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "confd.h"
+
+#define TICK_NS		(CONFD_FRAME_MS * 1000000ULL)
+#define TICK_MAX_BEHIND	5	/* ticks; further behind, skip ahead */
+/* A participant's own audio level above this is not worth decoding. */
+#define TICK_QUIET	70
+
+static uint64_t
+tick_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void
+tick_schedule(struct confd *cd)
+{
+	uint64_t now = tick_now_ns(), d;
+	struct timeval tv;
+
+	d = cd->tick_next_ns > now ? cd->tick_next_ns - now : 0;
+	tv.tv_sec = (time_t)(d / 1000000000ULL);
+	tv.tv_usec = (suseconds_t)((d % 1000000000ULL) / 1000);
+	event_add(cd->ev_tick, &tv);
+}
+
+static void
+tick_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct confd *cd = arg;
+	struct room *r, *next;
+	uint64_t now = tick_now_ns(), behind;
+
+	(void)fd;
+	(void)what;
+	if (now > cd->tick_next_ns + TICK_NS) {
+		behind = (now - cd->tick_next_ns) / TICK_NS;
+		cd->ticks_late++;
+		/* Too far behind to catch up: drop the lost ticks. */
+		if (behind > TICK_MAX_BEHIND) {
+			cd->ticks_skipped += behind;
+			cd->tick_next_ns += behind * TICK_NS;
+			log_debug("tick", "%llu ticks behind: skipped",
+			    (unsigned long long)behind);
+		}
+	}
+	for (r = TAILQ_FIRST(&cd->active); r != NULL; r = next) {
+		/* tick_room() may take r off the list. */
+		next = TAILQ_NEXT(r, active);
+		tick_room(r, now / 1000000ULL);
+	}
+	cd->ticks++;
+	cd->tick_next_ns += TICK_NS;
+	if (cd->nactive > 0)
+		tick_schedule(cd);
+}
+
+void
+tick_activate(struct room *r)
+{
+	struct confd *cd = r->cd;
+
+	if (r->is_active)
+		return;
+	TAILQ_INSERT_TAIL(&cd->active, r, active);
+	r->is_active = true;
+	if (cd->nactive++ > 0)
+		return;
+	if (cd->ev_tick == NULL &&
+	    (cd->ev_tick = event_new(cd->base, -1, 0, tick_on_timer, cd)) ==
+	    NULL) {
+		log_err("tick", "cannot create the mixing clock");
+		return;
+	}
+	cd->tick_next_ns = tick_now_ns() + TICK_NS;
+	tick_schedule(cd);
+}
+
+void
+tick_deactivate(struct room *r)
+{
+	struct confd *cd = r->cd;
+
+	if (!r->is_active)
+		return;
+	TAILQ_REMOVE(&cd->active, r, active);
+	r->is_active = false;
+	if (--cd->nactive == 0 && cd->ev_tick != NULL)
+		event_del(cd->ev_tick);
+}
+
+/* Creates encoder e of a room, set up from the configuration. */
+static OpusEncoder *
+tick_encoder(struct room *r, int e)
+{
+	const struct confd_conf *c = &r->cd->conf;
+	OpusEncoder *enc;
+	int err;
+
+	if (r->enc[e] != NULL)
+		return r->enc[e];
+	enc = opus_encoder_create(CONFD_RATE, 1, OPUS_APPLICATION_VOIP, &err);
+	if (enc == NULL) {
+		log_err("tick", "%s: cannot create an Opus encoder: %s",
+		    r->name, opus_strerror(err));
+		return NULL;
+	}
+	opus_encoder_ctl(enc, OPUS_SET_BITRATE(c->bitrate));
+	opus_encoder_ctl(enc, OPUS_SET_COMPLEXITY(c->complexity));
+	opus_encoder_ctl(enc, OPUS_SET_INBAND_FEC(c->fec ? 1 : 0));
+	opus_encoder_ctl(enc, OPUS_SET_PACKET_LOSS_PERC(c->loss_percent));
+	opus_encoder_ctl(enc, OPUS_SET_DTX(c->dtx ? 1 : 0));
+	opus_encoder_ctl(enc, OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE));
+	r->enc[e] = enc;
+	return enc;
+}
+
+/*
+ * Gives each speaker an encoder of its own and takes them back from those
+ * no longer speaking.  A new speaker's encoder starts as a copy of the
+ * shared one, whose stream its decoder has been following, so the switch
+ * is seamless; an Opus encoder is one relocatable block of memory.
+ */
+static void
+tick_assign_encoders(struct room *r, const unsigned *spk, size_t n)
+{
+	struct part *p;
+	size_t k;
+	int e;
+
+	for (e = 1; e < CONFD_NENC; e++) {
+		if (r->enc_owner[e] == -1)
+			continue;
+		p = r->parts[r->enc_owner[e]];
+		if (p != NULL && mix_sel_is_speaker(r->sel,
+		    (unsigned)r->enc_owner[e]))
+			continue;
+		if (p != NULL)
+			p->enc = -1;
+		r->enc_owner[e] = -1;
+	}
+	for (k = 0; k < n; k++) {
+		p = r->parts[spk[k]];
+		if (p == NULL || p->enc > 0)
+			continue;
+		for (e = 1; e < CONFD_NENC && r->enc_owner[e] != -1; e++)
+			;
+		if (e == CONFD_NENC || tick_encoder(r, e) == NULL ||
+		    tick_encoder(r, 0) == NULL)
+			continue;
+		memcpy(r->enc[e], r->enc[0], (size_t)opus_encoder_get_size(1));
+		r->lim[e] = r->lim[0];
+		r->enc_owner[e] = (int)spk[k];
+		p->enc = e;
+	}
+}
+
+/* Takes this tick's frame of a participant and decodes what may be heard. */
+static uint8_t
+tick_pull(struct room *r, struct part *p, uint64_t now)
+{
+	struct jbuf_frame f;
+	bool speaker = mix_sel_is_speaker(r->sel, (unsigned)p->slot);
+	int n = 0;
+
+	p->have_pcm = false;
+	switch (jbuf_get(p->jb, now, &f)) {
+	case JBUF_FRAME:
+		/* Its own level says it is quiet: no decode needed. */
+		if (!speaker && p->ext_level > TICK_QUIET)
+			return (uint8_t)p->ext_level;
+		n = opus_decode(p->dec, f.data, (opus_int32)f.len, p->pcm,
+		    CONFD_FRAME, 0);
+		break;
+	case JBUF_FEC:
+		p->st.lost++;
+		n = opus_decode(p->dec, f.data, (opus_int32)f.len, p->pcm,
+		    CONFD_FRAME, 1);
+		if (n > 0)
+			p->st.fec_recovered++;
+		break;
+	case JBUF_LOST:
+		p->st.lost++;
+		if (!speaker)
+			return MIX_NOFRAME;
+		n = opus_decode(p->dec, NULL, 0, p->pcm, CONFD_FRAME, 0);
+		if (n > 0)
+			p->st.concealed++;
+		break;
+	default:
+		return MIX_NOFRAME;
+	}
+	if (n <= 0) {
+		p->st.malformed++;
+		return MIX_NOFRAME;
+	}
+	/* A 10 ms frame leaves the rest of the tick silent. */
+	if (n < CONFD_FRAME)
+		memset(p->pcm + n, 0, (size_t)(CONFD_FRAME - n) * 2);
+	p->st.decoded++;
+	p->have_pcm = true;
+	p->level = mix_level(p->pcm, CONFD_FRAME);
+	return (uint8_t)p->level;
+}
+
+/* Encodes a mix with encoder e into the tick's scratch; 0 when silent. */
+static int
+tick_encode(struct room *r, int e, const int16_t *pcm)
+{
+	struct confd_io *io = r->cd->io;
+	OpusEncoder *enc = tick_encoder(r, e);
+	int n;
+
+	io->opus_len[e] = 0;
+	if (enc == NULL)
+		return 0;
+	n = opus_encode(enc, pcm, CONFD_FRAME, io->opus[e], CONFD_MAX_OPUS);
+	r->st.encoded++;
+	/* Packets of one or two bytes are DTX: nothing worth sending. */
+	if (n > 2)
+		io->opus_len[e] = n;
+	return io->opus_len[e];
+}
+
+/* Sends n prepared packets on one socket, in as few system calls as can be. */
+static void
+tick_flush(struct room *r, int fd, struct mmsghdr *msg, int n)
+{
+	int sent = 0, rc;
+
+	while (sent < n) {
+		rc = sendmmsg(fd, msg + sent, (unsigned)(n - sent),
+		    MSG_DONTWAIT);
+		if (rc <= 0) {
+			/* A full socket buffer or an unreachable peer. */
+			log_debug_rl(&r->rl, "tick", "%s: sendmmsg: %s",
+			    r->name, strerror(errno));
+			sent++;
+			continue;
+		}
+		sent += rc;
+	}
+}
+
+/* Builds, protects and queues one participant's packet for this tick. */
+static int
+tick_packet(struct room *r, struct part *p, int slot, const uint8_t *opus,
+    size_t olen, bool marker)
+{
+	struct confd_io *io = r->cd->io;
+	struct rtp_hdr h;
+	uint8_t *b = io->tbuf[slot];
+	size_t len;
+
+	memset(&h, 0, sizeof(h));
+	h.pt = (uint8_t)r->cd->conf.payload_type;
+	h.marker = marker;
+	h.seq = p->tx_seq;
+	h.ts = p->tx_ts;
+	h.ssrc = p->out_ssrc;
+	len = rtp_write(b, CONFD_PKT_MAX, &h, NULL);
+	if (len == 0 || len + olen + SRTPX_TRAILER > CONFD_PKT_MAX)
+		return -1;
+	memcpy(b + len, opus, olen);
+	len += olen;
+	if (srtpx_protect(p->tx, b, &len) != SRTPX_OK)
+		return -1;
+	p->tx_seq++;
+	p->st.tx_packets++;
+	p->st.tx_bytes += len;
+	p->tx_octets += (uint32_t)olen;
+	io->tiov[slot].iov_base = b;
+	io->tiov[slot].iov_len = len;
+	return 0;
+}
+
+/*
+ * Sends every participant the mix it should hear.  IPv4 packets fill the
+ * batch from the front and IPv6 packets from the back, one sendmmsg() each.
+ */
+static void
+tick_send(struct room *r, bool any)
+{
+	struct confd_io *io = r->cd->io;
+	struct mmsghdr *m;
+	struct part *p;
+	int i, e, n4 = 0, n6 = 0;
+	bool marker = any && !r->talking;
+
+	for (i = 0; i < CONFD_MAX_PARTS; i++) {
+		if ((p = r->parts[i]) == NULL || p->leaving)
+			continue;
+		e = p->enc > 0 ? p->enc : 0;
+		if (any && p->addrlen != 0 && io->opus_len[e] > 0 &&
+		    tick_packet(r, p, i, io->opus[e], (size_t)io->opus_len[e],
+		    marker) == 0) {
+			m = p->addr.ss_family == AF_INET6 ?
+			    &io->tmsg[CONFD_MAX_PARTS - ++n6] : &io->tmsg[n4++];
+			memset(m, 0, sizeof(*m));
+			m->msg_hdr.msg_iov = &io->tiov[i];
+			m->msg_hdr.msg_iovlen = 1;
+			m->msg_hdr.msg_name = &p->addr;
+			m->msg_hdr.msg_namelen = p->addrlen;
+		}
+		/* The timestamp follows the clock, sent or not (as DTX). */
+		p->tx_ts += CONFD_FRAME;
+	}
+	if (n4 > 0 && r->fd[0] != -1)
+		tick_flush(r, r->fd[0], io->tmsg, n4);
+	if (n6 > 0 && r->fd[1] != -1)
+		tick_flush(r, r->fd[1], io->tmsg + CONFD_MAX_PARTS - n6, n6);
+	r->talking = any;
+}
+
+void
+tick_room(struct room *r, uint64_t now)
+{
+	const struct confd_conf *c = &r->cd->conf;
+	struct confd_io *io = r->cd->io;
+	uint8_t level[CONFD_MAX_PARTS];
+	unsigned spk[CONFD_MAX_PARTS];
+	const int16_t *in[CONFD_MAX_PARTS];
+	struct mix_out shared, minus[CONFD_MAX_PARTS];
+	struct part *p;
+	bool any = false, reap = false;
+	size_t n, k;
+	int i;
+
+	for (i = 0; i < CONFD_MAX_PARTS; i++) {
+		level[i] = MIX_NOFRAME;
+		if ((p = r->parts[i]) == NULL)
+			continue;
+		if (!p->leaving && now - p->last_rx_ms > (uint64_t)c->idle_timeout) {
+			p->leaving = true;
+			p->leave_reason = "silent too long";
+		}
+		if (p->leaving) {
+			reap = true;
+			continue;
+		}
+		level[i] = tick_pull(r, p, now);
+	}
+	n = mix_sel_update(r->sel, level, spk);
+	tick_assign_encoders(r, spk, n);
+	for (k = 0; k < n; k++) {
+		p = r->parts[spk[k]];
+		in[k] = p != NULL && p->have_pcm ? p->pcm : NULL;
+		if (in[k] != NULL)
+			any = true;
+		/* Without an encoder of its own it hears the shared mix. */
+		if (p != NULL && p->enc > 0) {
+			minus[k].pcm = io->out_pcm[p->enc];
+			minus[k].lim = &r->lim[p->enc];
+		} else {
+			minus[k].pcm = io->discard;
+			minus[k].lim = &io->discard_lim;
+		}
+		minus[k].flags = 0;
+	}
+	/* Nobody speaks: nothing is encoded and nothing is sent. */
+	if (any) {
+		shared.pcm = io->out_pcm[0];
+		shared.lim = &r->lim[0];
+		shared.flags = 0;
+		mix_frame(in, n, &shared, minus);
+		io->opus_len[0] = 0;
+		/* Listeners exist when not everyone present is a speaker. */
+		if ((size_t)r->nparts > n)
+			tick_encode(r, 0, shared.pcm);
+		for (k = 0; k < n; k++) {
+			p = r->parts[spk[k]];
+			if (p == NULL || p->enc <= 0)
+				continue;
+			io->opus_len[p->enc] = 0;
+			if (!(minus[k].flags & MIX_OUT_SILENT))
+				tick_encode(r, p->enc, minus[k].pcm);
+		}
+	}
+	tick_send(r, any);
+	for (i = 0; i < CONFD_MAX_PARTS; i++)
+		if ((p = r->parts[i]) != NULL && !p->leaving)
+			rtcp_maybe_send(p, now);
+	if (reap)
+		room_reap(r);
+}
