@@ -106,8 +106,8 @@ cfg_man_section(const struct cfg_schema *s, const char *section, FILE *out)
 	fprintf(out, ".SS [%s%s]\n", section, multi ? " \\fINAME\\fP" : "");
 	if (multi) {
 		cfg_man_text(cfg_doc_multi_help(s, section), out);
-		fputs(" This section may appear several times, each with its "
-		    "own name.\n", out);
+		fputs("\nThis section may appear several times, each with "
+		    "its own name.\n", out);
 	}
 	for (i = 0; i < s->nopts; i++) {
 		const struct cfg_opt *o = &s->opts[i];
@@ -120,15 +120,16 @@ cfg_man_section(const struct cfg_schema *s, const char *section, FILE *out)
 		fputs("\nAccepts ", out);
 		cfg_man_text(desc, out);
 		if (o->def != NULL && *o->def != '\0') {
-			fputs("; the default is\n.BR ", out);
+			/* Quoted, so that a default with blanks stays one. */
+			fputs("; the default is\n.BR \"", out);
 			cfg_man_text(o->def, out);
-			fputs(" .\n", out);
+			fputs("\" .\n", out);
 		} else if (o->def != NULL) {
 			fputs("; empty by default.\n", out);
 		} else {
 			fputs("; required.\n", out);
 		}
-		fputs(o->flags & CFG_RELOAD ? "A change takes effect on "
+		fputs(o->flags & CFG_RELOAD ? "A change takes effect on\n"
 		    ".BR SIGHUP .\n" : "A change needs a restart.\n", out);
 	}
 }

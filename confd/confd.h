@@ -154,7 +154,7 @@ struct room {
 	bool		 talking;	/* the last tick sent audio */
 	uint64_t	 opened_ms;
 	struct confd_stats st;		/* of participants that left */
-	uint64_t	 unknown_ssrc, refused_full, joins, leaves;
+	uint64_t	 unknown_ssrc, refused_full, garbage, joins, leaves;
 	struct log_rl	 rl;
 };
 TAILQ_HEAD(rooms, room);
@@ -191,7 +191,6 @@ struct confd {
 	uint64_t		 ticks, ticks_late, ticks_skipped;
 	struct evhttp		*http;		/* /metrics */
 	struct confd_io		*io;		/* owned */
-	uint64_t		 garbage;	/* unparseable on any port */
 };
 
 /* options.c */

@@ -17,34 +17,35 @@ struct metric {
 	const char	*type;
 	const char	*help;
 	size_t		 off;	/* in struct confd_stats */
+	int		 room_only;	/* no line per participant */
 };
 
 #define ST(f)	offsetof(struct confd_stats, f)
 static const struct metric metrics_counters[] = {
 	{ "confd_packets_received_total", "counter",
-	  "Authentic RTP packets received.", ST(rx_packets) },
+	  "Authentic RTP packets received.", ST(rx_packets), 0 },
 	{ "confd_packets_sent_total", "counter", "RTP packets sent.",
-	  ST(tx_packets) },
+	  ST(tx_packets), 0 },
 	{ "confd_auth_failures_total", "counter",
 	  "Packets of a known SSRC that failed SRTP authentication.",
-	  ST(auth_fail) },
+	  ST(auth_fail), 0 },
 	{ "confd_replays_total", "counter", "Replayed or too old packets.",
-	  ST(replay) },
+	  ST(replay), 0 },
 	{ "confd_malformed_total", "counter",
-	  "Authentic packets that are not valid RTP or RTCP.", ST(malformed) },
+	  "Authentic packets that are not valid RTP or RTCP.", ST(malformed), 0 },
 	{ "confd_bad_payload_type_total", "counter",
-	  "Packets of another payload type than Opus.", ST(bad_pt) },
+	  "Packets of another payload type than Opus.", ST(bad_pt), 0 },
 	{ "confd_late_total", "counter",
-	  "Packets that came after their playout time.", ST(late) },
+	  "Packets that came after their playout time.", ST(late), 0 },
 	{ "confd_lost_total", "counter", "Frames lost in the network.",
-	  ST(lost) },
+	  ST(lost), 0 },
 	{ "confd_concealed_total", "counter",
-	  "Frames concealed by Opus PLC.", ST(concealed) },
+	  "Frames concealed by Opus PLC.", ST(concealed), 0 },
 	{ "confd_fec_recovered_total", "counter",
-	  "Lost frames recovered from in-band FEC.", ST(fec_recovered) },
-	{ "confd_decoded_total", "counter", "Frames decoded.", ST(decoded) },
-	{ "confd_encoded_total", "counter", "Frames encoded (per room, "
-	  "shared and per speaker).", ST(encoded) },
+	  "Lost frames recovered from in-band FEC.", ST(fec_recovered), 0 },
+	{ "confd_decoded_total", "counter", "Frames decoded.", ST(decoded), 0 },
+	{ "confd_encoded_total", "counter", "Frames encoded: one per tick "
+	  "for all listeners, one per speaker.", ST(encoded), 1 },
 };
 
 static void
@@ -74,7 +75,8 @@ metrics_family(struct evbuffer *b, const struct confd *cd,
 			if ((p = r->parts[i]) == NULL)
 				continue;
 			sum += *(const uint64_t *)((const char *)&p->st + m->off);
-			metrics_part_line(b, m, p);
+			if (!m->room_only)
+				metrics_part_line(b, m, p);
 		}
 		evbuffer_add_printf(b, "%s{room=\"%s\"} %llu\n", m->name,
 		    r->name, (unsigned long long)sum);
@@ -105,6 +107,12 @@ metrics_gauges(struct evbuffer *b, const struct confd *cd)
 	TAILQ_FOREACH(r, &cd->rooms, entry)
 		evbuffer_add_printf(b, "confd_unknown_ssrc_total{room=\"%s\"} "
 		    "%llu\n", r->name, (unsigned long long)r->unknown_ssrc);
+	evbuffer_add_printf(b, "# HELP confd_garbage_total Datagrams that "
+	    "were not RTP or RTCP at all.\n"
+	    "# TYPE confd_garbage_total counter\n");
+	TAILQ_FOREACH(r, &cd->rooms, entry)
+		evbuffer_add_printf(b, "confd_garbage_total{room=\"%s\"} %llu\n",
+		    r->name, (unsigned long long)r->garbage);
 	evbuffer_add_printf(b, "# HELP confd_refused_total Joins refused "
 	    "because the conference was full.\n"
 	    "# TYPE confd_refused_total counter\n");

@@ -40,7 +40,11 @@ rx_rtcp(struct room *r, uint8_t *buf, size_t len,
 {
 	struct part *p;
 
-	if (len < 8 || (p = room_find(r, rx_ssrc(buf, 4))) == NULL) {
+	if (len < 8) {
+		r->garbage++;
+		return;
+	}
+	if ((p = room_find(r, rx_ssrc(buf, 4))) == NULL) {
 		r->unknown_ssrc++;
 		return;
 	}
@@ -192,8 +196,7 @@ rx_on_readable(evutil_socket_t fd, short what, void *arg)
 			/* Truncated datagrams and non-RTP versions go first. */
 			if ((io->msg[i].msg_hdr.msg_flags & MSG_TRUNC) ||
 			    len < RTP_HDR_LEN || (b[0] >> 6) != RTP_VERSION) {
-				r->cd->garbage++;
-				r->unknown_ssrc++;
+				r->garbage++;
 				continue;
 			}
 			if (rtp_is_rtcp(b, len))

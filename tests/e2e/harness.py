@@ -65,6 +65,7 @@ class Daemon:
         self.env = dict(os.environ)
         self.env.update(env or {})
         self.args = list(args)
+        self.prog_path = os.path.join(BUILD, prog)
         self.proc = None
         self.notify = None
         self.messages = []
@@ -82,7 +83,7 @@ class Daemon:
         env["NOTIFY_SOCKET"] = self.notify_path
         self.logf = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [os.path.join(BUILD, self.prog), "-d", "-f", self.conf]
+            [self.prog_path, "-d", "-f", self.conf]
             + self.args, stdout=self.logf, stderr=subprocess.STDOUT,
             env=env)
         if wait_ready:
