@@ -178,12 +178,20 @@ tick_assign_encoders(struct room *r, const unsigned *spk, size_t n)
 static uint8_t
 tick_pull(struct room *r, struct part *p, uint64_t now)
 {
+	enum jbuf_get_status st;
+	struct jbuf_stats js;
 	struct jbuf_frame f;
 	bool speaker = mix_sel_is_speaker(r->sel, (unsigned)p->slot);
 	int n = 0;
 
 	p->have_pcm = false;
-	switch (jbuf_get(p->jb, now, &f)) {
+	st = jbuf_get(p->jb, now, &f);
+	if (st != JBUF_FRAME) {
+		/* The buffer knows best what was lost, skipped gaps included. */
+		jbuf_get_stats(p->jb, &js);
+		p->st.lost = js.lost;
+	}
+	switch (st) {
 	case JBUF_FRAME:
 		/* Its own level says it is quiet: no decode needed. */
 		if (!speaker && p->ext_level > TICK_QUIET)
@@ -192,14 +200,12 @@ tick_pull(struct room *r, struct part *p, uint64_t now)
 		    CONFD_FRAME, 0);
 		break;
 	case JBUF_FEC:
-		p->st.lost++;
 		n = opus_decode(p->dec, f.data, (opus_int32)f.len, p->pcm,
 		    CONFD_FRAME, 1);
 		if (n > 0)
 			p->st.fec_recovered++;
 		break;
 	case JBUF_LOST:
-		p->st.lost++;
 		if (!speaker)
 			return MIX_NOFRAME;
 		n = opus_decode(p->dec, NULL, 0, p->pcm, CONFD_FRAME, 0);
