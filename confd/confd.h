@@ -165,6 +165,7 @@ struct confd_io {
 	struct iovec		 iov[CONFD_BATCH];
 	struct sockaddr_storage	 addr[CONFD_BATCH];
 	uint8_t			 buf[CONFD_BATCH][CONFD_PKT_MAX];
+	uint8_t			 scratch[CONFD_PKT_MAX];	/* admission */
 	/* Outgoing: one packet per participant of one room per tick. */
 	struct mmsghdr		 tmsg[CONFD_MAX_PARTS];
 	struct iovec		 tiov[CONFD_MAX_PARTS];

@@ -68,13 +68,15 @@ rx_rtcp(struct room *r, uint8_t *buf, size_t len,
 
 /*
  * A packet from an SSRC that is not a participant.  In a room with a shared
- * key it joins once the admission context finds it authentic; the packet,
- * now decrypted, is then its first.  Returns the participant or NULL.
+ * key it joins once the admission context finds a copy of the packet
+ * authentic; the packet itself then goes through the newcomer's own context,
+ * so that its replay window starts with it.  Returns the participant or NULL.
  */
 static struct part *
-rx_admit(struct room *r, uint32_t ssrc, uint8_t *buf, size_t *len,
+rx_admit(struct room *r, uint32_t ssrc, const uint8_t *buf, size_t len,
     const struct sockaddr_storage *ss, socklen_t sslen, uint64_t now)
 {
+	uint8_t *copy = r->cd->io->scratch;
 	struct part *p;
 	int rc;
 
@@ -82,14 +84,15 @@ rx_admit(struct room *r, uint32_t ssrc, uint8_t *buf, size_t *len,
 		r->unknown_ssrc++;
 		return NULL;
 	}
-	rc = srtpx_unprotect(r->admit, buf, len);
+	memcpy(copy, buf, len);
+	rc = srtpx_unprotect(r->admit, copy, &len);
 	if (rc != SRTPX_OK) {
 		r->unknown_ssrc++;
 		log_debug_rl(&r->rl, "rx", "%s: %08x: not authentic, dropped",
 		    r->name, ssrc);
 		return NULL;
 	}
-	/* The participant gets a context of its own; forget this one. */
+	/* The participant gets a context of its own; forget this stream. */
 	srtpx_forget(r->admit, ssrc);
 	if ((rc = room_join(r, ssrc, (const struct sockaddr *)ss, sslen, now,
 	    &p)) != 0) {
@@ -113,25 +116,23 @@ rx_rtp(struct room *r, uint8_t *buf, size_t len,
 	struct part *p;
 	uint32_t ssrc = rx_ssrc(buf, 8), ext;
 
-	if ((p = room_find(r, ssrc)) == NULL) {
-		if ((p = rx_admit(r, ssrc, buf, &len, ss, sslen, now)) == NULL)
-			return;
-	} else {
-		switch (srtpx_unprotect(p->rx, buf, &len)) {
-		case SRTPX_OK:
-			break;
-		case SRTPX_E_REPLAY:
-			p->st.replay++;
-			return;
-		case SRTPX_E_AUTH:
-			p->st.auth_fail++;
-			log_debug_rl(&r->rl, "rx", "%s: %08x: authentication "
-			    "failed", r->name, ssrc);
-			return;
-		default:
-			p->st.malformed++;
-			return;
-		}
+	if ((p = room_find(r, ssrc)) == NULL &&
+	    (p = rx_admit(r, ssrc, buf, len, ss, sslen, now)) == NULL)
+		return;
+	switch (srtpx_unprotect(p->rx, buf, &len)) {
+	case SRTPX_OK:
+		break;
+	case SRTPX_E_REPLAY:
+		p->st.replay++;
+		return;
+	case SRTPX_E_AUTH:
+		p->st.auth_fail++;
+		log_debug_rl(&r->rl, "rx", "%s: %08x: authentication failed",
+		    r->name, ssrc);
+		return;
+	default:
+		p->st.malformed++;
+		return;
 	}
 	rx_latch(p, ss, sslen);
 	p->last_rx_ms = now;

@@ -8,7 +8,8 @@
  * Modes:
  *   wrongkey   authentic-looking SRTP from a new SSRC under another key
  *   replay     one valid packet of SSRC (with the room key), sent COUNT times
- *   tamper     valid packets of SSRC with one bit flipped (auth failures)
+ *   tamper     valid packets of SSRC at random sequence numbers with one
+ *              bit flipped (authentication failures, or too old)
  *   garbage    random datagrams of random length, half with RTP version 2
  *   truncated  valid packets of a new SSRC cut short at random lengths
  *   flood      COUNT packets from random unknown SSRCs, as fast as PPS allows
@@ -144,8 +145,17 @@ main(int argc, char **argv)
 		len = tabuse_packet(ctx, ssrc, 7, b);
 		for (i = 0; i < count; i++, sent++) {
 			if (mode[0] == 't') {
+				/*
+				 * Random indexes, some ahead of the victim's,
+				 * some behind; libsrtp sends no index twice,
+				 * so each gets a context of its own.
+				 */
+				srtpx_free(ctx);
+				if (srtpx_new(&ctx, SRTPX_AES_CM_128_HMAC_SHA1_80,
+				    t.key, SRTPX_OUT, ssrc) != 0)
+					errx(1, "srtp");
 				len = tabuse_packet(ctx, ssrc,
-				    (uint16_t)(100 + i), b);
+				    (uint16_t)randombytes_uniform(65536), b);
 				b[12 + (size_t)i % (len - 12)] ^= 0x10;
 			}
 			tabuse_send(&t, b, len);
