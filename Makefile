@@ -140,6 +140,11 @@ check-docs: $(B)/cfgdoc
 	 $(B)/cfgdoc man confd < docs/confd.ini.5.in | cmp -s - docs/confd.ini.5 || \
 	 { echo "generated files are out of date: run 'make docs'" >&2; exit 1; }
 
+# A real conference on 127.0.0.1: both daemons and three participants.
+demo: deps
+	$(MAKE) --no-print-directory all tests
+	python3 tools/demo.py
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \

@@ -196,6 +196,9 @@ tick_pull(struct room *r, struct part *p, uint64_t now)
 		/* Its own level says it is quiet: no decode needed. */
 		if (!speaker && p->ext_level > TICK_QUIET)
 			return (uint8_t)p->ext_level;
+		/* A packet of one or two bytes is DTX: silence, no decode. */
+		if (f.len <= 2)
+			return MIX_SILENCE;
 		n = opus_decode(p->dec, f.data, (opus_int32)f.len, p->pcm,
 		    CONFD_FRAME, 0);
 		break;
