@@ -62,6 +62,7 @@ struct confd_conf {
 	int64_t	jitter_max;		/* ms */
 	int64_t	idle_timeout;		/* ms without packets: removed */
 	int	max_participants;	/* per room, a hard cap */
+	int64_t	close_grace;		/* ms a booked room stays open late */
 	/* [mixer] */
 	int	max_speakers;		/* 0: everyone */
 	/* [opus] */
@@ -125,18 +126,42 @@ struct part {
 	struct confd_stats st;
 };
 
+/*
+ * What a participant of a booked conference was given: its SSRC and one
+ * SRTP master key per direction.  Its inbound context is made when its
+ * first packet comes and handed to the participant when that packet proves
+ * authentic.
+ */
+struct cred {
+	uint32_t	 ssrc;
+	uint8_t		 key_up[SRTPX_MAX_MASTER];	/* participant to confd */
+	uint8_t		 key_down[SRTPX_MAX_MASTER];	/* confd to participant */
+	struct srtpx	*rx;		/* owned until handed over */
+};
+
 /* One conference on one UDP port. */
 struct room {
 	TAILQ_ENTRY(room) entry;	/* confd->rooms */
 	TAILQ_ENTRY(room) active;	/* confd->active, while it has people */
 	bool		 is_active;
 	struct confd	*cd;
-	char		 name[64];
+	char		 name[64];	/* [room NAME], or the booking id */
 	int		 port;
 	int		 capacity;
 	enum srtpx_suite suite;
+	bool		 shared;	/* one key for everyone (INI rooms) */
 	uint8_t		 key[SRTPX_MAX_MASTER];	/* shared room key; wiped */
 	struct srtpx	*admit;		/* authenticates unknown SSRCs */
+	struct cred	*creds;		/* booked rooms: sorted by SSRC */
+	size_t		 ncreds;
+	uint64_t	 cred_auth_fail;	/* known SSRC, not authentic */
+	/* The window of a booked room, wall-clock ms; INI rooms: forever. */
+	int64_t		 start_ms, end_ms;
+	uint64_t	 version;	/* of the booking, from mgmtd */
+	bool		 open;		/* its sockets are bound */
+	bool		 closing;	/* failed to open: waits for its end */
+	bool		 in_heap;	/* sched.c */
+	size_t		 heap_idx;
 	int		 fd[2];		/* IPv4, IPv6; -1 when not used */
 	struct event	*ev[2];
 	struct part	*parts[CONFD_MAX_PARTS];
@@ -191,6 +216,9 @@ struct confd {
 	uint64_t		 tick_next_ns;	/* monotonic deadline */
 	uint64_t		 ticks, ticks_late, ticks_skipped;
 	struct evhttp		*http;		/* /metrics */
+	struct event		*ev_sched;	/* sched.c: next open or close */
+	struct room		**heap;
+	size_t			 nheap, capheap;
 	struct confd_io		*io;		/* owned */
 };
 
@@ -205,25 +233,42 @@ void	confd_conf_check(const struct confd_conf *c, const char *path,
 	    struct cfg_errs *errs);
 
 /* room.c */
-/* Creates a room from its INI section; 0 or an errno with why. */
-int	room_new(struct confd *cd, const struct confd_room_conf *rc,
+/*
+ * Creates a room, not yet open.  With a shared key (INI rooms) any SSRC may
+ * join; without, only the SSRCs of room_set_creds().
+ */
+int	room_new(struct confd *cd, const char *name, int port, int capacity,
+	    enum srtpx_suite suite, const uint8_t *shared_key,
 	    struct room **out, char *why, size_t whylen);
+/* Replaces a booked room's credentials (sorted copy); 0 or ENOMEM. */
+int	room_set_creds(struct room *r, const struct cred *creds, size_t n);
+/* The credential of ssrc in a booked room, or NULL. */
+struct cred *room_cred(struct room *r, uint32_t ssrc);
 /* Binds the room's sockets and starts reading them. */
 int	room_open(struct room *r, char *why, size_t whylen);
 /* Removes every participant, closes the sockets, frees the room. */
 void	room_free(struct room *r);
 /* The participant sending ssrc, or NULL. */
 struct part *room_find(struct room *r, uint32_t ssrc);
-/* Admits a participant; 0, ENOSPC when full, EEXIST on SSRC clash. */
-int	room_join(struct room *r, uint32_t ssrc, const struct sockaddr *sa,
-	    socklen_t salen, uint64_t now_ms, struct part **out);
+/*
+ * Admits a participant with its keys (rx may be a ready inbound context,
+ * which the participant then owns); 0, ENOSPC when full, EEXIST on an SSRC
+ * clash.
+ */
+int	room_join(struct room *r, uint32_t ssrc, struct srtpx *rx,
+	    const uint8_t *key_up, const uint8_t *key_down,
+	    const struct sockaddr *sa, socklen_t salen, uint64_t now_ms,
+	    struct part **out);
 /* Removes and frees the participants marked leaving. */
 void	room_reap(struct room *r);
 
 /* part.c */
-/* A participant with its SRTP contexts, jitter buffer and decoder. */
-int	part_new(struct room *r, uint32_t ssrc, const uint8_t *rx_key,
-	    const uint8_t *tx_key, struct part **out);
+/*
+ * A participant with its SRTP contexts, jitter buffer and decoder.  rx, if
+ * not NULL, is a ready inbound context that the participant takes over.
+ */
+int	part_new(struct room *r, uint32_t ssrc, struct srtpx *rx,
+	    const uint8_t *rx_key, const uint8_t *tx_key, struct part **out);
 /* Logs the participant's summary line and frees it. */
 void	part_free(struct part *p);
 /* Adds a participant's counters into a sum. */
@@ -246,6 +291,18 @@ void	tick_room(struct room *r, uint64_t now_ms);
 void	rtcp_handle(struct part *p, const uint8_t *buf, size_t len);
 /* Sends a sender report to the participant when one is due. */
 void	rtcp_maybe_send(struct part *p, uint64_t now_ms);
+
+/* sched.c */
+/* Sets up the timer of the booked rooms' windows. */
+int	sched_init(struct confd *cd);
+/* Puts a room in the schedule, or moves it after its window changed. */
+void	sched_update(struct confd *cd, struct room *r);
+/* Takes a room out of the schedule (it is being freed). */
+void	sched_forget(struct confd *cd, struct room *r);
+/* Frees the schedule. */
+void	sched_free(struct confd *cd);
+/* Wall-clock time in milliseconds since the epoch. */
+int64_t	confd_wall_ms(void);
 
 /* metrics.c */
 /* Starts the /metrics HTTP listener; 0 or an errno with why. */

@@ -97,17 +97,23 @@ static void
 confd_open_rooms(struct confd *cd)
 {
 	struct confd_room_conf *rc;
+	uint8_t key[SRTPX_MAX_MASTER];
 	struct room *r;
 	char why[256];
 
 	TAILQ_FOREACH(rc, &cd->conf.rooms, entry) {
-		if (room_new(cd, rc, &r, why, sizeof(why)) != 0)
+		/* confd_conf_check() has decoded every key once already. */
+		if (srtpx_key_decode(rc->suite, rc->key, key, why,
+		    sizeof(why)) != 0 || room_new(cd, rc->name, rc->port,
+		    rc->capacity, (enum srtpx_suite)rc->suite, key, &r, why,
+		    sizeof(why)) != 0)
 			fatal(71, "room", "[room %s]: %s", rc->name, why);
 		if (room_open(r, why, sizeof(why)) != 0)
 			fatal(71, "room", "[room %s]: %s", rc->name, why);
 		log_info("room", "%s: open on port %d, capacity %d, %s",
 		    r->name, r->port, r->capacity, srtpx_suite_name(r->suite));
 	}
+	sodium_memzero(key, sizeof(key));
 }
 
 int
@@ -140,6 +146,8 @@ main(int argc, char **argv)
 		fatal(71, "main", "cannot create the event loop");
 	if ((cd.svc = svc_new(cd.base, &confd_svc_ops, &cd)) == NULL)
 		fatal(71, "main", "cannot set up signal handling");
+	if (sched_init(&cd) != 0)
+		fatal(71, "main", "out of memory");
 	if (metrics_start(&cd, why, sizeof(why)) != 0)
 		fatal(71, "metrics", "%s", why);
 	confd_open_rooms(&cd);
@@ -156,6 +164,7 @@ main(int argc, char **argv)
 	if (cd.ev_tick)
 		event_free(cd.ev_tick);
 	metrics_stop(&cd);
+	sched_free(&cd);
 	svc_free(cd.svc);
 	event_base_free(cd.base);
 	free(cd.io);

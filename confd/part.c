@@ -12,8 +12,8 @@
 #include "confd.h"
 
 int
-part_new(struct room *r, uint32_t ssrc, const uint8_t *rx_key,
-    const uint8_t *tx_key, struct part **out)
+part_new(struct room *r, uint32_t ssrc, struct srtpx *rx,
+    const uint8_t *rx_key, const uint8_t *tx_key, struct part **out)
 {
 	const struct confd_conf *c = &r->cd->conf;
 	struct jbuf_conf jc;
@@ -21,8 +21,10 @@ part_new(struct room *r, uint32_t ssrc, const uint8_t *rx_key,
 	int err;
 
 	*out = NULL;
-	if ((p = calloc(1, sizeof(*p))) == NULL)
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		srtpx_free(rx);
 		return ENOMEM;
+	}
 	p->room = r;
 	p->ssrc = ssrc;
 	p->out_ssrc = ~ssrc;
@@ -33,7 +35,10 @@ part_new(struct room *r, uint32_t ssrc, const uint8_t *rx_key,
 	/* RFC 3550: the first sequence number and timestamp are random. */
 	p->tx_seq = (uint16_t)randombytes_uniform(65536);
 	p->tx_ts = randombytes_random();
-	if ((err = srtpx_new(&p->rx, r->suite, rx_key, SRTPX_IN, ssrc)) != 0 ||
+	/* Ownership of rx passes to p here, whatever happens next. */
+	p->rx = rx;
+	if ((rx == NULL &&
+	    (err = srtpx_new(&p->rx, r->suite, rx_key, SRTPX_IN, ssrc)) != 0) ||
 	    (err = srtpx_new(&p->tx, r->suite, tx_key, SRTPX_OUT,
 	    p->out_ssrc)) != 0)
 		goto fail;

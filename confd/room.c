@@ -21,8 +21,9 @@
 #include "confd.h"
 
 int
-room_new(struct confd *cd, const struct confd_room_conf *rc,
-    struct room **out, char *why, size_t whylen)
+room_new(struct confd *cd, const char *name, int port, int capacity,
+    enum srtpx_suite suite, const uint8_t *shared_key, struct room **out,
+    char *why, size_t whylen)
 {
 	struct mix_params mp;
 	struct room *r;
@@ -35,22 +36,25 @@ room_new(struct confd *cd, const struct confd_room_conf *rc,
 	}
 	r->cd = cd;
 	r->fd[0] = r->fd[1] = -1;
-	snprintf(r->name, sizeof(r->name), "%s", rc->name);
-	r->port = rc->port;
-	r->capacity = rc->capacity < cd->conf.max_participants ?
-	    rc->capacity : cd->conf.max_participants;
-	r->suite = (enum srtpx_suite)rc->suite;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->port = port;
+	r->capacity = capacity < cd->conf.max_participants ? capacity :
+	    cd->conf.max_participants;
+	r->suite = suite;
+	r->start_ms = 0;
+	r->end_ms = INT64_MAX;
 	for (i = 0; i < CONFD_NENC; i++)
 		r->enc_owner[i] = -1;
-	if ((err = srtpx_key_decode(r->suite, rc->key, r->key, why,
-	    whylen)) != 0)
-		goto fail;
 	/* Any SSRC may join a room with a shared key, once authentic. */
-	if ((err = srtpx_new(&r->admit, r->suite, r->key, SRTPX_IN_ANY, 0))
-	    != 0) {
-		snprintf(why, whylen, "cannot create the SRTP context: %s",
-		    strerror(err));
-		goto fail;
+	if (shared_key != NULL) {
+		r->shared = true;
+		memcpy(r->key, shared_key, srtpx_master_len(suite));
+		if ((err = srtpx_new(&r->admit, suite, r->key, SRTPX_IN_ANY,
+		    0)) != 0) {
+			snprintf(why, whylen, "cannot create the SRTP context: "
+			    "%s", strerror(err));
+			goto fail;
+		}
 	}
 	mix_params_default(&mp);
 	mp.speakers = cd->conf.max_speakers;
@@ -68,6 +72,67 @@ fail:
 	srtpx_free(r->admit);
 	free(r);
 	return err;
+}
+
+static int
+room_cred_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct cred *)a)->ssrc;
+	uint32_t y = ((const struct cred *)b)->ssrc;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Wipes and frees a credential list. */
+static void
+room_creds_free(struct cred *creds, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		srtpx_free(creds[i].rx);
+	if (creds != NULL)
+		sodium_memzero(creds, n * sizeof(*creds));
+	free(creds);
+}
+
+int
+room_set_creds(struct room *r, const struct cred *creds, size_t n)
+{
+	struct cred *nc = NULL, *old;
+	size_t i;
+
+	if (n > 0) {
+		if ((nc = calloc(n, sizeof(*nc))) == NULL)
+			return ENOMEM;
+		memcpy(nc, creds, n * sizeof(*nc));
+		for (i = 0; i < n; i++)
+			nc[i].rx = NULL;
+		qsort(nc, n, sizeof(*nc), room_cred_cmp);
+	}
+	/* Inbound contexts already made stay with their credential. */
+	for (i = 0; i < n; i++)
+		if ((old = room_cred(r, nc[i].ssrc)) != NULL &&
+		    memcmp(old->key_up, nc[i].key_up, sizeof(old->key_up)) == 0) {
+			nc[i].rx = old->rx;
+			old->rx = NULL;
+		}
+	room_creds_free(r->creds, r->ncreds);
+	r->creds = nc;
+	r->ncreds = n;
+	return 0;
+}
+
+struct cred *
+room_cred(struct room *r, uint32_t ssrc)
+{
+	struct cred key;
+
+	if (r->ncreds == 0)
+		return NULL;
+	key.ssrc = ssrc;
+	return bsearch(&key, r->creds, r->ncreds, sizeof(*r->creds),
+	    room_cred_cmp);
 }
 
 /* Opens one non-blocking UDP socket on addr:port; -1 with why on failure. */
@@ -132,6 +197,7 @@ room_open(struct room *r, char *why, size_t whylen)
 		}
 	}
 	r->opened_ms = confd_now_ms();
+	r->open = true;
 	return 0;
 }
 
@@ -147,8 +213,10 @@ room_find(struct room *r, uint32_t ssrc)
 }
 
 int
-room_join(struct room *r, uint32_t ssrc, const struct sockaddr *sa,
-    socklen_t salen, uint64_t now_ms, struct part **out)
+room_join(struct room *r, uint32_t ssrc, struct srtpx *rx,
+    const uint8_t *key_up, const uint8_t *key_down,
+    const struct sockaddr *sa, socklen_t salen, uint64_t now_ms,
+    struct part **out)
 {
 	struct part *p;
 	int i, slot = -1, err;
@@ -156,6 +224,7 @@ room_join(struct room *r, uint32_t ssrc, const struct sockaddr *sa,
 	*out = NULL;
 	if (r->nparts >= r->capacity) {
 		r->refused_full++;
+		srtpx_free(rx);
 		return ENOSPC;
 	}
 	/*
@@ -169,12 +238,16 @@ room_join(struct room *r, uint32_t ssrc, const struct sockaddr *sa,
 				slot = i;
 			continue;
 		}
-		if (r->ssrcs[i] == ~ssrc)
+		if (r->ssrcs[i] == ~ssrc) {
+			srtpx_free(rx);
 			return EEXIST;
+		}
 	}
-	if (slot == -1)
+	if (slot == -1) {
+		srtpx_free(rx);
 		return ENOSPC;
-	if ((err = part_new(r, ssrc, r->key, r->key, &p)) != 0)
+	}
+	if ((err = part_new(r, ssrc, rx, key_up, key_down, &p)) != 0)
 		return err;
 	memcpy(&p->addr, sa, salen);
 	p->addrlen = salen;
@@ -223,13 +296,16 @@ room_free(struct room *r)
 			r->parts[i]->leave_reason = "conference closed";
 		}
 	room_reap(r);
-	log_info("room", "%s: closed after %llu s: %llu joins, %llu unknown "
-	    "SSRC, %llu refused (full), %llu packets in, %llu out", r->name,
-	    (unsigned long long)((confd_now_ms() - r->opened_ms) / 1000),
-	    (unsigned long long)r->joins, (unsigned long long)r->unknown_ssrc,
-	    (unsigned long long)r->refused_full,
-	    (unsigned long long)r->st.rx_packets,
-	    (unsigned long long)r->st.tx_packets);
+	if (r->open)
+		log_info("room", "%s: closed after %llu s: %llu joins, %llu "
+		    "unknown SSRC, %llu refused (full), %llu packets in, %llu "
+		    "out", r->name,
+		    (unsigned long long)((confd_now_ms() - r->opened_ms) / 1000),
+		    (unsigned long long)r->joins,
+		    (unsigned long long)r->unknown_ssrc,
+		    (unsigned long long)r->refused_full,
+		    (unsigned long long)r->st.rx_packets,
+		    (unsigned long long)r->st.tx_packets);
 	for (i = 0; i < 2; i++) {
 		if (r->ev[i])
 			event_free(r->ev[i]);
@@ -241,6 +317,8 @@ room_free(struct room *r)
 			opus_encoder_destroy(r->enc[i]);
 	mix_sel_free(r->sel);
 	srtpx_free(r->admit);
+	room_creds_free(r->creds, r->ncreds);
+	sched_forget(r->cd, r);
 	sodium_memzero(r->key, sizeof(r->key));
 	TAILQ_REMOVE(&r->cd->rooms, r, entry);
 	free(r);

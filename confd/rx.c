@@ -66,43 +66,81 @@ rx_rtcp(struct room *r, uint8_t *buf, size_t len,
 	rtcp_handle(p, buf, len);
 }
 
-/*
- * A packet from an SSRC that is not a participant.  In a room with a shared
- * key it joins once the admission context finds a copy of the packet
- * authentic; the packet itself then goes through the newcomer's own context,
- * so that its replay window starts with it.  Returns the participant or NULL.
- */
+/* Joins an authentic newcomer; logs and counts a refusal.  */
 static struct part *
-rx_admit(struct room *r, uint32_t ssrc, const uint8_t *buf, size_t len,
+rx_join(struct room *r, uint32_t ssrc, struct srtpx *rx,
+    const uint8_t *key_up, const uint8_t *key_down,
     const struct sockaddr_storage *ss, socklen_t sslen, uint64_t now)
 {
-	uint8_t *copy = r->cd->io->scratch;
 	struct part *p;
 	int rc;
 
-	if (r->admit == NULL) {
+	if ((rc = room_join(r, ssrc, rx, key_up, key_down,
+	    (const struct sockaddr *)ss, sslen, now, &p)) == 0)
+		return p;
+	if (rc != ENOSPC)
+		r->unknown_ssrc++;
+	log_debug_rl(&r->rl, "rx", "%s: %08x refused: %s", r->name, ssrc,
+	    rc == ENOSPC ? "conference full" : rc == EEXIST ?
+	    "SSRC clashes with a stream" : strerror(rc));
+	return NULL;
+}
+
+/*
+ * A packet from an SSRC that is not a participant.  In a room with a shared
+ * key it joins once the admission context finds a copy of the packet
+ * authentic, and the packet then goes through the newcomer's own context;
+ * in a booked room the inbound context of its credential checks the packet
+ * and passes to the newcomer.  Either way the newcomer's replay window
+ * starts with this packet, which is left decrypted in buf.  Returns the
+ * participant, or NULL when the packet was dropped (and counted).
+ */
+static struct part *
+rx_admit(struct room *r, uint32_t ssrc, uint8_t *buf, size_t *len,
+    const struct sockaddr_storage *ss, socklen_t sslen, uint64_t now)
+{
+	uint8_t *copy = r->cd->io->scratch;
+	size_t clen = *len;
+	struct part *p;
+	struct cred *c;
+	int rc;
+
+	if (r->shared) {
+		memcpy(copy, buf, clen);
+		if (srtpx_unprotect(r->admit, copy, &clen) != SRTPX_OK) {
+			r->unknown_ssrc++;
+			log_debug_rl(&r->rl, "rx", "%s: %08x: not authentic, "
+			    "dropped", r->name, ssrc);
+			return NULL;
+		}
+		srtpx_forget(r->admit, ssrc);
+		p = rx_join(r, ssrc, NULL, r->key, r->key, ss, sslen, now);
+		if (p != NULL && srtpx_unprotect(p->rx, buf, len) != SRTPX_OK)
+			p->st.malformed++;
+		return p;
+	}
+	if ((c = room_cred(r, ssrc)) == NULL) {
 		r->unknown_ssrc++;
 		return NULL;
 	}
-	memcpy(copy, buf, len);
-	rc = srtpx_unprotect(r->admit, copy, &len);
-	if (rc != SRTPX_OK) {
+	/*
+	 * The context is made once and kept: a stranger repeating a known
+	 * SSRC costs one authentication check a packet, not a context.
+	 */
+	if (c->rx == NULL && (rc = srtpx_new(&c->rx, r->suite, c->key_up,
+	    SRTPX_IN, ssrc)) != 0) {
 		r->unknown_ssrc++;
+		return NULL;
+	}
+	if (srtpx_unprotect(c->rx, buf, len) != SRTPX_OK) {
+		r->cred_auth_fail++;
 		log_debug_rl(&r->rl, "rx", "%s: %08x: not authentic, dropped",
 		    r->name, ssrc);
 		return NULL;
 	}
-	/* The participant gets a context of its own; forget this stream. */
-	srtpx_forget(r->admit, ssrc);
-	if ((rc = room_join(r, ssrc, (const struct sockaddr *)ss, sslen, now,
-	    &p)) != 0) {
-		if (rc != ENOSPC)
-			r->unknown_ssrc++;
-		log_debug_rl(&r->rl, "rx", "%s: %08x refused: %s", r->name,
-		    ssrc, rc == ENOSPC ? "conference full" :
-		    rc == EEXIST ? "SSRC clashes with a stream" : strerror(rc));
-		return NULL;
-	}
+	/* The context passes to the participant, even on failure. */
+	p = rx_join(r, ssrc, c->rx, c->key_up, c->key_down, ss, sslen, now);
+	c->rx = NULL;
 	return p;
 }
 
@@ -116,23 +154,25 @@ rx_rtp(struct room *r, uint8_t *buf, size_t len,
 	struct part *p;
 	uint32_t ssrc = rx_ssrc(buf, 8), ext;
 
-	if ((p = room_find(r, ssrc)) == NULL &&
-	    (p = rx_admit(r, ssrc, buf, len, ss, sslen, now)) == NULL)
-		return;
-	switch (srtpx_unprotect(p->rx, buf, &len)) {
-	case SRTPX_OK:
-		break;
-	case SRTPX_E_REPLAY:
-		p->st.replay++;
-		return;
-	case SRTPX_E_AUTH:
-		p->st.auth_fail++;
-		log_debug_rl(&r->rl, "rx", "%s: %08x: authentication failed",
-		    r->name, ssrc);
-		return;
-	default:
-		p->st.malformed++;
-		return;
+	if ((p = room_find(r, ssrc)) == NULL) {
+		if ((p = rx_admit(r, ssrc, buf, &len, ss, sslen, now)) == NULL)
+			return;
+	} else {
+		switch (srtpx_unprotect(p->rx, buf, &len)) {
+		case SRTPX_OK:
+			break;
+		case SRTPX_E_REPLAY:
+			p->st.replay++;
+			return;
+		case SRTPX_E_AUTH:
+			p->st.auth_fail++;
+			log_debug_rl(&r->rl, "rx", "%s: %08x: authentication "
+			    "failed", r->name, ssrc);
+			return;
+		default:
+			p->st.malformed++;
+			return;
+		}
 	}
 	rx_latch(p, ss, sslen);
 	p->last_rx_ms = now;
