@@ -38,6 +38,7 @@
 #define CONFD_PKT_MAX		1500		/* largest datagram handled */
 #define CONFD_BATCH		32		/* datagrams per recvmmsg */
 #define CONFD_NENC		(1 + CONFD_MAX_PARTS)	/* encoders per room */
+#define CONFD_DELAY_BUCKETS	18		/* see tick.c */
 
 /* A permanent conference declared in the INI file: [room NAME]. */
 struct confd_room_conf {
@@ -87,6 +88,13 @@ struct confd_stats {
 	uint64_t	decoded, encoded;
 };
 
+/* A histogram of delays in ms, buckets as tick_delay_bounds. */
+struct confd_hist {
+	uint64_t	bucket[CONFD_DELAY_BUCKETS];
+	uint64_t	count;
+	double		sum;
+};
+
 struct room;
 
 /* One participant of a room. */
@@ -110,6 +118,8 @@ struct part {
 	uint32_t	 tx_ts;
 	uint32_t	 tx_octets;
 	uint64_t	 last_rx_ms;	/* monotonic */
+	uint64_t	 arrival_us[64];	/* by seq % 64, for the delay */
+	uint64_t	 frame_arrival_us;	/* of this tick's frame, or 0 */
 	uint64_t	 joined_ms;
 	uint64_t	 last_sr_ms;
 	struct rtp_seq	 rxseq;		/* of its packets, for reports */
@@ -144,6 +154,7 @@ struct room {
 	TAILQ_ENTRY(room) entry;	/* confd->rooms */
 	TAILQ_ENTRY(room) active;	/* confd->active, while it has people */
 	bool		 is_active;
+	uint64_t	 tick_next_ns;	/* monotonic deadline of its next tick */
 	struct confd	*cd;
 	char		 name[64];	/* [room NAME], or the booking id */
 	int		 port;
@@ -213,13 +224,16 @@ struct confd {
 	struct rooms		 active;	/* ticked every 20 ms */
 	int			 nactive;
 	struct event		*ev_tick;
-	uint64_t		 tick_next_ns;	/* monotonic deadline */
 	uint64_t		 ticks, ticks_late, ticks_skipped;
 	struct evhttp		*http;		/* /metrics */
 	struct event		*ev_sched;	/* sched.c: next open or close */
 	struct room		**heap;
 	size_t			 nheap, capheap;
 	struct confd_io		*io;		/* owned */
+	/* A packet's arrival to the first packet carrying its audio. */
+	struct confd_hist	 delay_mix;
+	/* The part of it after the tick took the frame: mixing work. */
+	struct confd_hist	 delay_work;
 };
 
 /* options.c */
@@ -285,6 +299,8 @@ void	tick_activate(struct room *r);
 void	tick_deactivate(struct room *r);
 /* Mixes and sends one 20 ms frame of a room. */
 void	tick_room(struct room *r, uint64_t now_ms);
+/* Upper bounds of the mixing delay histogram's buckets, in ms. */
+extern const double tick_delay_bounds[CONFD_DELAY_BUCKETS];
 
 /* rtcp.c */
 /* Handles a decrypted RTCP compound from a participant. */
@@ -312,5 +328,7 @@ void	metrics_stop(struct confd *cd);
 
 /* Monotonic time in milliseconds. */
 uint64_t confd_now_ms(void);
+/* Monotonic time in microseconds. */
+uint64_t confd_now_us(void);
 
 #endif

@@ -3,6 +3,7 @@
  * per participant, on an HTTP listener bound to 127.0.0.1 by default.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,6 +84,29 @@ metrics_family(struct evbuffer *b, const struct confd *cd,
 	}
 }
 
+/* Writes a histogram in the Prometheus text format. */
+static void
+metrics_hist(struct evbuffer *b, const char *name, const char *help,
+    const struct confd_hist *h)
+{
+	uint64_t cum = 0;
+	size_t i;
+
+	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s histogram\n", name,
+	    help, name);
+	for (i = 0; i < CONFD_DELAY_BUCKETS; i++) {
+		cum += h->bucket[i];
+		if (isinf(tick_delay_bounds[i]))
+			evbuffer_add_printf(b, "%s_bucket{le=\"+Inf\"} %llu\n",
+			    name, (unsigned long long)cum);
+		else
+			evbuffer_add_printf(b, "%s_bucket{le=\"%g\"} %llu\n",
+			    name, tick_delay_bounds[i], (unsigned long long)cum);
+	}
+	evbuffer_add_printf(b, "%s_sum %.3f\n%s_count %llu\n", name, h->sum,
+	    name, (unsigned long long)h->count);
+}
+
 static void
 metrics_gauges(struct evbuffer *b, const struct confd *cd)
 {
@@ -137,6 +161,10 @@ metrics_gauges(struct evbuffer *b, const struct confd *cd)
 			    js.jitter / 48.0, r->name, p->ssrc, p->level,
 			    r->name, p->ssrc, mix_sel_is_speaker(r->sel, (unsigned)i));
 		}
+	metrics_hist(b, "confd_mix_delay_ms", "From a packet's arrival to "
+	    "the first packet that carries its audio.", &cd->delay_mix);
+	metrics_hist(b, "confd_work_delay_ms", "From a tick taking the "
+	    "frames to the last of its packets sent.", &cd->delay_work);
 	evbuffer_add_printf(b, "# HELP confd_ticks_total Mixing clock "
 	    "ticks.\n# TYPE confd_ticks_total counter\nconfd_ticks_total %llu\n"
 	    "# HELP confd_ticks_late_total Ticks that ran more than one frame "

@@ -83,7 +83,8 @@ part_free(struct part *p)
 		log_info("part", "%s: participant %08x left (%s) after %llu s: "
 		    "%llu packets in, %llu out, %llu lost, %llu late, "
 		    "%llu concealed, %llu recovered by FEC, %llu failed "
-		    "authentication, jitter %.1f ms", p->room->name, p->ssrc,
+		    "authentication, jitter %.1f ms, buffer %u ms", p->room->name,
+		    p->ssrc,
 		    p->leave_reason, (unsigned long long)((confd_now_ms() -
 		    p->joined_ms) / 1000), (unsigned long long)p->st.rx_packets,
 		    (unsigned long long)p->st.tx_packets,
@@ -91,7 +92,8 @@ part_free(struct part *p)
 		    (unsigned long long)p->st.late,
 		    (unsigned long long)p->st.concealed,
 		    (unsigned long long)p->st.fec_recovered,
-		    (unsigned long long)p->st.auth_fail, js.jitter / 48.0);
+		    (unsigned long long)p->st.auth_fail, js.jitter / 48.0,
+		    js.target * CONFD_FRAME_MS);
 	}
 	srtpx_free(p->rx);
 	srtpx_free(p->tx);

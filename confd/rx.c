@@ -146,8 +146,9 @@ rx_admit(struct room *r, uint32_t ssrc, uint8_t *buf, size_t *len,
 
 static void
 rx_rtp(struct room *r, uint8_t *buf, size_t len,
-    const struct sockaddr_storage *ss, socklen_t sslen, uint64_t now)
+    const struct sockaddr_storage *ss, socklen_t sslen, uint64_t now_us)
 {
+	uint64_t now = now_us / 1000;
 	const struct confd_conf *conf = &r->cd->conf;
 	struct rtp_level lvl;
 	struct rtp_hdr h;
@@ -194,6 +195,10 @@ rx_rtp(struct room *r, uint8_t *buf, size_t len,
 	    rtp_ext_level(&h, (uint8_t)conf->level_ext_id, &lvl) == 0)
 		p->ext_level = lvl.level;
 	switch (jbuf_put(p->jb, h.seq, h.ts, h.payload, h.payload_len, now)) {
+	case JBUF_PUT_STORED:
+	case JBUF_PUT_RESYNC:
+		p->arrival_us[h.seq % 64] = now_us;
+		break;
 	case JBUF_PUT_LATE:
 		p->st.late++;
 		break;
@@ -228,7 +233,7 @@ rx_on_readable(evutil_socket_t fd, short what, void *arg)
 		n = recvmmsg(fd, io->msg, CONFD_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
-		now = confd_now_ms();
+		now = confd_now_us();
 		for (i = 0; i < n; i++) {
 			size_t len = io->msg[i].msg_len;
 			uint8_t *b = io->buf[i];

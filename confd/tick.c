@@ -1,15 +1,17 @@
 /*
  * tick: the mixing clock and what happens on each of its ticks.
  *
- * One timer serves every room: it fires every 20 ms on absolute deadlines
- * of the monotonic clock, so it does not drift, and it runs only while some
- * room has participants.  On each tick, for each active room: take one frame
+ * One timer serves every room: each room ticks every 20 ms on absolute
+ * deadlines of the monotonic clock, so it does not drift, at a phase of its
+ * own that follows the first packet that woke it; the timer runs only while
+ * some room has participants.  On each tick, for each active room: take one frame
  * from every jitter buffer, decode only what may be heard, choose the
  * speakers, mix, encode once for all listeners and once per speaker (whose
  * mix leaves out its own voice), and send each participant its packet with
  * its own RTP header and SRTP context in one sendmmsg() per socket.
  */
 #include <errno.h>
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -18,7 +20,13 @@
 #include "confd.h"
 
 #define TICK_NS		(CONFD_FRAME_MS * 1000000ULL)
+
+const double tick_delay_bounds[CONFD_DELAY_BUCKETS] = {
+	0.5, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 30, 40, 60, 80, 100,
+	INFINITY,
+};
 #define TICK_MAX_BEHIND	5	/* ticks; further behind, skip ahead */
+#define TICK_LEAD	(2 * 1000000ULL)	/* first tick after a wake-up */
 /* A participant's own audio level above this is not worth decoding. */
 #define TICK_QUIET	70
 
@@ -31,59 +39,70 @@ tick_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/* Arms the timer for the room that is due first. */
 static void
 tick_schedule(struct confd *cd)
 {
+	struct room *r = TAILQ_FIRST(&cd->active);
 	uint64_t now = tick_now_ns(), d;
 	struct timeval tv;
 
-	d = cd->tick_next_ns > now ? cd->tick_next_ns - now : 0;
+	if (r == NULL)
+		return;
+	d = r->tick_next_ns > now ? r->tick_next_ns - now : 0;
 	tv.tv_sec = (time_t)(d / 1000000000ULL);
 	tv.tv_usec = (suseconds_t)((d % 1000000000ULL) / 1000);
 	event_add(cd->ev_tick, &tv);
 }
 
+/*
+ * Runs every room that is due.  All rooms tick every 20 ms, each at its own
+ * phase, so the active list stays sorted by due time when a room that ran
+ * moves to its tail.
+ */
 static void
 tick_on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct confd *cd = arg;
-	struct room *r, *next;
-	uint64_t now = tick_now_ns(), behind;
+	struct room *r;
+	uint64_t now = tick_now_ns(), behind, n;
 
 	(void)fd;
 	(void)what;
-	if (now > cd->tick_next_ns + TICK_NS) {
-		behind = (now - cd->tick_next_ns) / TICK_NS;
-		cd->ticks_late++;
-		/* Too far behind to catch up: drop the lost ticks. */
-		if (behind > TICK_MAX_BEHIND) {
-			cd->ticks_skipped += behind;
-			cd->tick_next_ns += behind * TICK_NS;
-			log_debug("tick", "%llu ticks behind: skipped",
-			    (unsigned long long)behind);
+	for (n = (uint64_t)cd->nactive; n > 0 &&
+	    (r = TAILQ_FIRST(&cd->active)) != NULL && r->tick_next_ns <= now;
+	    n--) {
+		if (now > r->tick_next_ns + TICK_NS) {
+			behind = (now - r->tick_next_ns) / TICK_NS;
+			cd->ticks_late++;
+			/* Too far behind to catch up: drop the lost ticks. */
+			if (behind > TICK_MAX_BEHIND) {
+				cd->ticks_skipped += behind;
+				r->tick_next_ns += behind * TICK_NS;
+			}
 		}
-	}
-	for (r = TAILQ_FIRST(&cd->active); r != NULL; r = next) {
+		r->tick_next_ns += TICK_NS;
+		TAILQ_REMOVE(&cd->active, r, active);
+		TAILQ_INSERT_TAIL(&cd->active, r, active);
+		cd->ticks++;
 		/* tick_room() may take r off the list. */
-		next = TAILQ_NEXT(r, active);
 		tick_room(r, now / 1000000ULL);
 	}
-	cd->ticks++;
-	cd->tick_next_ns += TICK_NS;
-	if (cd->nactive > 0)
-		tick_schedule(cd);
+	tick_schedule(cd);
 }
 
+/*
+ * Puts a room on the clock.  Its phase follows the packet that woke it: the
+ * first tick comes TICK_LEAD after it, so that a participant whose packets
+ * keep that rhythm waits TICK_LEAD, not up to a whole frame, to be mixed.
+ */
 void
 tick_activate(struct room *r)
 {
 	struct confd *cd = r->cd;
+	struct room *o;
 
 	if (r->is_active)
-		return;
-	TAILQ_INSERT_TAIL(&cd->active, r, active);
-	r->is_active = true;
-	if (cd->nactive++ > 0)
 		return;
 	if (cd->ev_tick == NULL &&
 	    (cd->ev_tick = event_new(cd->base, -1, 0, tick_on_timer, cd)) ==
@@ -91,7 +110,17 @@ tick_activate(struct room *r)
 		log_err("tick", "cannot create the mixing clock");
 		return;
 	}
-	cd->tick_next_ns = tick_now_ns() + TICK_NS;
+	r->tick_next_ns = tick_now_ns() + TICK_LEAD;
+	/* Keep the list sorted by due time; newcomers are usually last. */
+	TAILQ_FOREACH_REVERSE(o, &cd->active, rooms, active)
+		if (o->tick_next_ns <= r->tick_next_ns)
+			break;
+	if (o == NULL)
+		TAILQ_INSERT_HEAD(&cd->active, r, active);
+	else
+		TAILQ_INSERT_AFTER(&cd->active, o, r, active);
+	r->is_active = true;
+	cd->nactive++;
 	tick_schedule(cd);
 }
 
@@ -185,6 +214,7 @@ tick_pull(struct room *r, struct part *p, uint64_t now)
 	int n = 0;
 
 	p->have_pcm = false;
+	p->frame_arrival_us = 0;
 	st = jbuf_get(p->jb, now, &f);
 	if (st != JBUF_FRAME) {
 		/* The buffer knows best what was lost, skipped gaps included. */
@@ -201,6 +231,7 @@ tick_pull(struct room *r, struct part *p, uint64_t now)
 			return MIX_SILENCE;
 		n = opus_decode(p->dec, f.data, (opus_int32)f.len, p->pcm,
 		    CONFD_FRAME, 0);
+		p->frame_arrival_us = p->arrival_us[f.seq % 64];
 		break;
 	case JBUF_FEC:
 		n = opus_decode(p->dec, f.data, (opus_int32)f.len, p->pcm,
@@ -340,6 +371,43 @@ tick_send(struct room *r, bool any)
 	r->talking = any;
 }
 
+/*
+ * Records, for each speaker heard in this tick, how long its frame waited
+ * from its arrival to the moment its mix went out.
+ */
+static void
+tick_hist_add(struct confd_hist *h, double ms)
+{
+	size_t b;
+
+	for (b = 0; ms > tick_delay_bounds[b]; b++)
+		;
+	h->bucket[b]++;
+	h->count++;
+	h->sum += ms;
+}
+
+static void
+tick_delays(struct room *r, size_t n, const unsigned *spk, uint64_t start_us)
+{
+	struct confd *cd = r->cd;
+	struct part *p;
+	uint64_t now = confd_now_us();
+	size_t k;
+
+	if (now > start_us)
+		tick_hist_add(&cd->delay_work, (double)(now - start_us) /
+		    1000.0);
+	for (k = 0; k < n; k++) {
+		p = r->parts[spk[k]];
+		if (p == NULL || p->frame_arrival_us == 0 ||
+		    p->frame_arrival_us > now)
+			continue;
+		tick_hist_add(&cd->delay_mix,
+		    (double)(now - p->frame_arrival_us) / 1000.0);
+	}
+}
+
 void
 tick_room(struct room *r, uint64_t now)
 {
@@ -350,6 +418,8 @@ tick_room(struct room *r, uint64_t now)
 	const int16_t *in[CONFD_MAX_PARTS];
 	struct mix_out shared, minus[CONFD_MAX_PARTS];
 	struct part *p;
+	/* Counted from when the tick was due, so a busy loop shows. */
+	uint64_t start_us = (r->tick_next_ns - TICK_NS) / 1000;
 	bool any = false, reap = false;
 	size_t n, k;
 	int i;
@@ -405,6 +475,8 @@ tick_room(struct room *r, uint64_t now)
 		}
 	}
 	tick_send(r, any);
+	if (any)
+		tick_delays(r, n, spk, start_us);
 	for (i = 0; i < CONFD_MAX_PARTS; i++)
 		if ((p = r->parts[i]) != NULL && !p->leaving)
 			rtcp_maybe_send(p, now);
