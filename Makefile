@@ -151,7 +151,8 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(UNITDIR)
 	install -m 755 $(B)/mgmtd $(B)/confd $(DESTDIR)$(SBINDIR)
 	install -m 755 $(B)/confcli $(DESTDIR)$(BINDIR)
-	install -m 644 etc/mgmtd.ini etc/confd.ini $(DESTDIR)$(SYSCONFDIR)
+	# They hold secrets: readable by root (and the group) only.
+	install -m 640 etc/mgmtd.ini etc/confd.ini $(DESTDIR)$(SYSCONFDIR)
 	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	    etc/mgmtd.service > $(DESTDIR)$(UNITDIR)/mgmtd.service
 	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
@@ -164,3 +165,127 @@ clean:
 	rm -rf build
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+# ---- Fuzzing ------------------------------------------------------------
+# libFuzzer targets for the parsers of untrusted input (tests/fuzz/README.md):
+#   tests/fuzz/fuzz_X.c -> $(FUZZ_B)/fuzz_X
+# built with clang into a tree of their own, from the same sources as the
+# programs, with coverage instrumentation, ASan and UBSan.
+#   make fuzz            each target FUZZ_SECONDS long (FUZZ_TARGETS picks
+#                        some); new inputs go to $(FUZZ_B)/corpus-new/X/,
+#                        crashes to tests/fuzz/crashes/X/
+#   make fuzz-regress    each over its committed corpus and crashes once,
+#                        then FUZZ_REGRESS_SECONDS of fuzzing; `make test`
+#                        runs it through tests/e2e/test_fuzz.py
+#   make fuzz-merge      adds the inputs of corpus-new/X/ that reach new
+#                        code to tests/fuzz/corpus/X/
+FUZZ_CC      ?= clang
+FUZZ_B       ?= build/fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_REGRESS_SECONDS ?= 10
+FUZZ_TIMEOUT ?= 10
+FUZZ_CFLAGS  ?= -O1 -g
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+                -fno-omit-frame-pointer
+# clang does not read /* FALLTHROUGH */ comments and wants a format
+# attribute on every vprintf wrapper; the gcc builds go on checking both.
+# The gcc builds also hold the project's sources to -Werror: here clang's
+# own extra warnings are shown but do not stop the fuzzers being built.
+# The fuzz targets themselves are held to -Werror.
+FUZZ_WARN    := $(WARN) -Wno-implicit-fallthrough -Wno-format-nonliteral
+FUZZ_ALL_CFLAGS := $(FUZZ_CFLAGS) -std=c11 -D_GNU_SOURCE $(FUZZ_WARN) \
+                -Icommon $(PKG_CFLAGS) -MMD -MP $(FUZZ_SAN) \
+                -fsanitize=fuzzer-no-link
+
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES   := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRC))
+FUZZ_TARGETS ?= $(FUZZ_NAMES)
+FUZZERS      := $(addprefix $(FUZZ_B)/,$(FUZZ_NAMES))
+fuzzobj = $(patsubst %.c,$(FUZZ_B)/obj/%.o,$(1))
+# Every fuzzer links every library; the linker takes what it uses.
+FUZZ_LIBS    := $(FUZZ_B)/libconfd.a $(FUZZ_B)/libmgmtd.a \
+                $(FUZZ_B)/libclient.a $(FUZZ_B)/libcommon.a
+
+# The largest input worth trying: a datagram as confd reads it (1500
+# bytes, plus the 3 bytes of fuzz_srtp_rx's own header), a program of
+# jitter-buffer operations, a configuration file; 4096 for the others.
+FUZZ_MAX_LEN_fuzz_rtp     := 1500
+FUZZ_MAX_LEN_fuzz_rtcp    := 1500
+FUZZ_MAX_LEN_fuzz_srtp_rx := 1503
+FUZZ_MAX_LEN_fuzz_jbuf    := 4096
+FUZZ_MAX_LEN_fuzz_cfg     := 8192
+fuzz_max_len = $(or $(FUZZ_MAX_LEN_$(1)),4096)
+fuzz_dict = $(if $(wildcard tests/fuzz/$(1).dict),-dict=tests/fuzz/$(1).dict)
+# The committed corpus of a target, when it has one, and every input it
+# has kept: seeds and crashes.
+fuzz_corpus = $(wildcard tests/fuzz/corpus/$(1))
+fuzz_inputs = $(wildcard tests/fuzz/corpus/$(1)/* tests/fuzz/crashes/$(1)/*)
+
+.PHONY: fuzz fuzz-build fuzz-regress fuzz-merge \
+        $(addprefix fuzz-run-,$(FUZZ_NAMES)) \
+        $(addprefix fuzz-regress-,$(FUZZ_NAMES)) \
+        $(addprefix fuzz-merge-,$(FUZZ_NAMES))
+
+$(FUZZ_B)/obj/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -c -o $@ $<
+$(FUZZ_B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -Wno-error -c -o $@ $<
+
+$(FUZZ_B)/libcommon.a: $(call fuzzobj,$(COMMON_SRC))
+$(FUZZ_B)/libmgmtd.a:  $(call fuzzobj,$(MGMTD_SRC))
+$(FUZZ_B)/libconfd.a:  $(call fuzzobj,$(CONFD_SRC))
+$(FUZZ_B)/libclient.a: $(call fuzzobj,$(CLIENT_SRC))
+$(FUZZ_LIBS):
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(Q)$(if $^,$(AR) rcs $@ $^,$(AR) rcs $@)
+
+$(FUZZERS): $(FUZZ_B)/%: $(FUZZ_B)/obj/tests/fuzz/%.o $(FUZZ_LIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ \
+	    $(LDLIBS)
+
+fuzz-build: $(FUZZERS)
+
+# Without -k the first target that crashes ends the run.
+fuzz: $(addprefix fuzz-run-,$(FUZZ_TARGETS))
+
+$(addprefix fuzz-run-,$(FUZZ_NAMES)): fuzz-run-%: $(FUZZ_B)/%
+	@mkdir -p $(FUZZ_B)/corpus-new/$* tests/fuzz/crashes/$*
+	$(FUZZ_B)/$* -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=$(call fuzz_max_len,$*) -timeout=$(FUZZ_TIMEOUT) \
+	    -print_final_stats=1 -artifact_prefix=tests/fuzz/crashes/$*/ \
+	    $(call fuzz_dict,$*) $(FUZZ_B)/corpus-new/$* \
+	    $(call fuzz_corpus,$*)
+
+fuzz-regress: $(addprefix fuzz-regress-,$(FUZZ_TARGETS))
+
+# The first run replays every kept input, file by file so that a failure
+# names its file, without -max_len, which would cut a long input short (no
+# input at all would start an endless run: -runs=0 runs the empty one).
+# The second fuzzes from the corpus into a scratch directory and keeps any
+# crash it finds as a regression input.
+$(addprefix fuzz-regress-,$(FUZZ_NAMES)): fuzz-regress-%: $(FUZZ_B)/%
+	@rm -rf $(FUZZ_B)/corpus-regress/$* $(FUZZ_B)/replay/$*
+	@mkdir -p $(FUZZ_B)/corpus-regress/$* $(FUZZ_B)/replay/$* \
+	    tests/fuzz/crashes/$*
+	$(FUZZ_B)/$* -timeout=$(FUZZ_TIMEOUT) \
+	    -artifact_prefix=$(FUZZ_B)/replay/$*/ \
+	    $(or $(call fuzz_inputs,$*),-runs=0)
+	$(FUZZ_B)/$* -max_total_time=$(FUZZ_REGRESS_SECONDS) \
+	    -max_len=$(call fuzz_max_len,$*) -timeout=$(FUZZ_TIMEOUT) \
+	    -print_final_stats=1 -artifact_prefix=tests/fuzz/crashes/$*/ \
+	    $(call fuzz_dict,$*) $(FUZZ_B)/corpus-regress/$* \
+	    $(call fuzz_corpus,$*)
+
+fuzz-merge: $(addprefix fuzz-merge-,$(FUZZ_TARGETS))
+
+$(addprefix fuzz-merge-,$(FUZZ_NAMES)): fuzz-merge-%: $(FUZZ_B)/%
+	@mkdir -p $(FUZZ_B)/corpus-new/$* tests/fuzz/corpus/$*
+	$(FUZZ_B)/$* -merge=1 -max_len=$(call fuzz_max_len,$*) \
+	    -timeout=$(FUZZ_TIMEOUT) tests/fuzz/corpus/$* \
+	    $(FUZZ_B)/corpus-new/$*
+	@du -sh tests/fuzz/corpus/$*
+
+-include $(shell find $(FUZZ_B)/obj -name '*.d' 2>/dev/null)

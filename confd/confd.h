@@ -72,6 +72,17 @@ struct confd_conf {
 	bool	fec;
 	bool	dtx;
 	int	loss_percent;
+	/* [mgmtd] */
+	char	mgmtd_addr[64];		/* empty: standalone */
+	int	mgmtd_port;
+	bool	mgmtd_tls;
+	char	mgmtd_ca[256];
+	char	mgmtd_secret[128];
+	char	region[64];
+	char	public_ipv4[64];
+	char	public_ipv6[64];
+	int	port_min, port_max;
+	int	capacity;
 	/* [metrics] */
 	char	metrics_addr[64];
 	int	metrics_port;		/* 0: no metrics listener */
@@ -171,6 +182,7 @@ struct room {
 	uint64_t	 version;	/* of the booking, from mgmtd */
 	bool		 open;		/* its sockets are bound */
 	bool		 closing;	/* failed to open: waits for its end */
+	bool		 seen;		/* mgmt.c: listed in a snapshot */
 	bool		 in_heap;	/* sched.c */
 	size_t		 heap_idx;
 	int		 fd[2];		/* IPv4, IPv6; -1 when not used */
@@ -230,6 +242,7 @@ struct confd {
 	struct room		**heap;
 	size_t			 nheap, capheap;
 	struct confd_io		*io;		/* owned */
+	struct mgmt		*mgmt;		/* mgmt.c; NULL: standalone */
 	/* A packet's arrival to the first packet carrying its audio. */
 	struct confd_hist	 delay_mix;
 	/* The part of it after the tick took the frame: mixing work. */
@@ -319,6 +332,12 @@ void	sched_forget(struct confd *cd, struct room *r);
 void	sched_free(struct confd *cd);
 /* Wall-clock time in milliseconds since the epoch. */
 int64_t	confd_wall_ms(void);
+
+/* mgmt.c */
+/* Registers with mgmtd and follows its feed, if [mgmtd] address is set. */
+int	mgmt_start(struct confd *cd, char *why, size_t whylen);
+/* Stops talking to mgmtd; the rooms stay. */
+void	mgmt_stop(struct confd *cd);
 
 /* metrics.c */
 /* Starts the /metrics HTTP listener; 0 or an errno with why. */

@@ -160,6 +160,8 @@ main(int argc, char **argv)
 	if (metrics_start(&cd, why, sizeof(why)) != 0)
 		fatal(71, "metrics", "%s", why);
 	confd_open_rooms(&cd);
+	if (mgmt_start(&cd, why, sizeof(why)) != 0)
+		fatal(71, "mgmt", "%s", why);
 	TAILQ_FOREACH(r, &cd.rooms, entry)
 		nrooms++;
 
@@ -168,6 +170,7 @@ main(int argc, char **argv)
 	svc_ready(cd.svc, "serving");
 	event_base_dispatch(cd.base);
 
+	mgmt_stop(&cd);
 	while ((r = TAILQ_FIRST(&cd.rooms)) != NULL)
 		room_free(r);
 	if (cd.ev_tick)

@@ -67,6 +67,38 @@ static const struct cfg_opt confd_opts[] = {
 	  "Packet loss the encoder plans its forward error correction for.",
 	  0, F(loss_percent) },
 
+	{ "mgmtd", "address", CFG_ADDR, 0, 0, NULL, "",
+	  "Address of mgmtd; empty: confd serves only its [room] sections.",
+	  0, F(mgmtd_addr) },
+	{ "mgmtd", "port", CFG_INT, 1, 65535, NULL, "8443",
+	  "Port of mgmtd's API.", 0, F(mgmtd_port) },
+	{ "mgmtd", "tls", CFG_BOOL, 0, 0, NULL, "yes",
+	  "Talk to mgmtd over HTTPS, verifying its certificate.", 0,
+	  F(mgmtd_tls) },
+	{ "mgmtd", "ca_file", CFG_STR, 0, 0, NULL, "",
+	  "CA certificates that vouch for mgmtd; empty: the system's.", 0,
+	  F(mgmtd_ca) },
+	{ "mgmtd", "secret", CFG_STR, 0, 0, NULL, "",
+	  "This server's secret, as in mgmtd.ini's [server NAME] section.",
+	  CFG_SECRET, F(mgmtd_secret) },
+	{ "mgmtd", "region", CFG_STR, 0, 0, NULL, "",
+	  "Region this server registers in; empty: the one mgmtd gives it.",
+	  0, F(region) },
+	{ "mgmtd", "public_ipv4", CFG_ADDR, 0, 0, NULL, "",
+	  "IPv4 address participants reach; empty: [media] ipv4 if not any.",
+	  0, F(public_ipv4) },
+	{ "mgmtd", "public_ipv6", CFG_ADDR, 0, 0, NULL, "",
+	  "IPv6 address participants reach; empty: [media] ipv6 if not any.",
+	  0, F(public_ipv6) },
+	{ "mgmtd", "port_min", CFG_INT, 1024, 65535, NULL, "40000",
+	  "Lowest UDP port mgmtd may book on this server.", 0, F(port_min) },
+	{ "mgmtd", "port_max", CFG_INT, 1024, 65535, NULL, "49999",
+	  "Highest UDP port mgmtd may book on this server.", 0,
+	  F(port_max) },
+	{ "mgmtd", "capacity", CFG_INT, 1, 65535, NULL, "500",
+	  "Participants this server takes at once, over all conferences.", 0,
+	  F(capacity) },
+
 	{ "metrics", "address", CFG_ADDR, 0, 0, NULL, "127.0.0.1",
 	  "Address of the Prometheus /metrics listener.", 0,
 	  F(metrics_addr) },
@@ -139,6 +171,12 @@ confd_conf_check(const struct confd_conf *c, const char *path,
 	uint8_t master[SRTPX_MAX_MASTER];
 	char why[128];
 
+	if (c->mgmtd_addr[0] != '\0' && strlen(c->mgmtd_secret) < 16)
+		cfg_errs_add(errs, "%s: [mgmtd] secret: needs at least 16 "
+		    "characters when [mgmtd] address is set", path);
+	if (c->port_min > c->port_max)
+		cfg_errs_add(errs, "%s: [mgmtd]: port_min %d is above port_max "
+		    "%d", path, c->port_min, c->port_max);
 	if (c->ipv4[0] == '\0' && c->ipv6[0] == '\0')
 		cfg_errs_add(errs, "%s: [media]: ipv4 and ipv6 are both empty; "
 		    "conferences could not be reached", path);

@@ -2,32 +2,528 @@
  * mgmtd: the management daemon's internal header.
  *
  * All process state hangs off one struct mgmtd, created in main.c and passed
- * down to every module.
+ * down to every module.  The modules:
+ *   options   the option table and the checks it cannot express
+ *   (times: common/rfc3339.c)
+ *   slot      the time-slotted idle table and the fit search (pure)
+ *   alloc     the allocation policies (pure)
+ *   store     the durable SQLite store
+ *   registry  conference servers, their heartbeats and states
+ *   booking   bookings, participant credentials, the in-memory indexes
+ *   feed      what each confd must host, long-polled
+ *   tls       the OpenSSL context of the HTTPS listener
+ *   api       the HTTP server: routing, authentication, JSON in and out
+ *   api_servers, api_bookings   the handlers of the two halves of the API
+ * docs/api.md describes the API and the feed.
  */
 #ifndef MGMTD_H
 #define MGMTD_H
 
+#include <sys/queue.h>
+
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include "cfg.h"
 #include "daemon.h"
+#include "rfc3339.h"
+
+struct bufferevent;
+struct event;
+struct event_base;
+struct evhttp_request;
+struct evkeyvalq;
 
 #define MGMTD_DEFAULT_CONF	"/etc/conference/mgmtd.ini"
+
+#define MGMTD_NAME_MAX		64	/* names and regions, with NUL */
+#define MGMTD_SECRET_MAX	128	/* secrets and API keys: with NUL */
+#define MGMTD_SECRET_MIN	16	/* shortest secret or key accepted */
+#define MGMTD_ADDR_MAX		46	/* INET6_ADDRSTRLEN */
+#define MGMTD_MAX_ADDRS		4	/* media addresses of one server */
+#define MGMTD_PHONE_MAX		17	/* "+", up to 15 digits, NUL */
+#define MGMTD_MAX_INVITEES	1000	/* per booking */
+#define MGMTD_MASTER_LEN	30	/* SRTP master key and salt */
+#define MGMTD_SUITE		"AES_CM_128_HMAC_SHA1_80"
+#define MGMTD_ID_LEN		20	/* hex characters of a booking id */
+#define MGMTD_EPOCH_LEN		16	/* hex characters of a store's epoch */
+#define MGMTD_RETAIN_S		86400	/* ended bookings stay listed 1 d */
+#define MGMTD_BODY_HARD_MAX	(1024 * 1024)	/* evhttp's own body limit */
+#define MGMTD_FEED_PROTOCOL	1	/* version of the feed messages */
+
+enum alloc_policy {
+	ALLOC_RANDOM = 0,	/* uniformly among the fitting servers */
+	ALLOC_LEAST_LOADED,	/* the least loaded fitting server */
+	ALLOC_PACK,		/* the fullest fitting server */
+};
+
+/* A conference server declared in the INI file: [server NAME]. */
+struct server_conf {
+	TAILQ_ENTRY(server_conf) entry;
+	char	name[MGMTD_NAME_MAX];
+	char	secret[MGMTD_SECRET_MAX];
+	char	region[MGMTD_NAME_MAX];
+};
+TAILQ_HEAD(server_confs, server_conf);
+
+/* Who may book ([organiser NAME]) or run the servers ([operator NAME]). */
+struct client_conf {
+	TAILQ_ENTRY(client_conf) entry;
+	char	name[MGMTD_NAME_MAX];
+	char	key[MGMTD_SECRET_MAX];
+	char	region[MGMTD_NAME_MAX];	/* organisers: preferred region */
+	bool	operator;
+};
+TAILQ_HEAD(client_confs, client_conf);
 
 /* The configuration, as described by mgmtd_schema (options.c). */
 struct mgmtd_conf {
 	int	log_level;		/* enum log_level */
 	char	state_dir[256];
+	/* [api] */
+	char	api_addr[MGMTD_ADDR_MAX];
+	int	api_port;		/* 0: no API listener */
+	bool	api_tls;
+	char	api_cert[256];
+	char	api_key[256];
+	int	api_max_body;		/* bytes */
+	int64_t	api_feed_timeout;	/* ms: the longest long-poll */
+	/* [booking] */
+	int64_t	slot_len;		/* ms */
+	int64_t	horizon;		/* ms */
+	int64_t	max_duration;		/* ms */
+	int	policy;			/* enum alloc_policy */
+	bool	prefer_region;
+	/* [registry] */
+	int64_t	heartbeat_timeout;	/* ms */
+	/* [server NAME], [organiser NAME], [operator NAME], owned */
+	struct server_confs servers;
+	struct client_confs clients;
 };
+
+/* What a person reads when an operation fails: an API error code too. */
+struct mgmtd_err {
+	int		 status;	/* HTTP status */
+	const char	*code;		/* "no_capacity", ... */
+	char		 msg[256];
+	int64_t		 earliest;	/* no_capacity: a start that fits; -1 */
+};
+
+/* A conference server, configured, registered or only in the store. */
+struct booking;
+struct feed_waiter;
+TAILQ_HEAD(booking_list, booking);
+TAILQ_HEAD(feed_waiters, feed_waiter);
+
+struct server {
+	size_t		 idx;		/* in the registry and the slot table */
+	char		 name[MGMTD_NAME_MAX];
+	uint8_t		 secret_hash[32];	/* of the INI secret */
+	bool		 configured;	/* in the INI; else revoked */
+	char		 conf_region[MGMTD_NAME_MAX];	/* INI, may be empty */
+	/* What the last registration said, kept in the store. */
+	bool		 registered;
+	char		 region[MGMTD_NAME_MAX];
+	char		 addrs[MGMTD_MAX_ADDRS][MGMTD_ADDR_MAX];
+	int		 naddrs;
+	int		 port_min, port_max, capacity;
+	int64_t		 registered_at;	/* Unix seconds */
+	bool		 draining;	/* set by an operator, kept */
+	/* Live, from heartbeats; never stored. */
+	uint64_t	 last_seen_ms;	/* monotonic; 0: not since start */
+	int64_t		 last_seen;	/* Unix seconds */
+	int		 live_parts;
+	double		 cpu;		/* 0..1 */
+	bool		 was_alive;	/* for logging transitions */
+	struct booking_list bookings;	/* on this server, for the feed */
+	struct feed_waiters waiters;	/* parked long-polls */
+};
+
+enum server_state {
+	SERVER_UNREGISTERED = 0,
+	SERVER_ACTIVE,
+	SERVER_DRAINING,
+	SERVER_DOWN,
+	SERVER_REVOKED,
+};
+
+struct registry {
+	struct server	**srv;
+	size_t		  n;
+};
+
+/* A participant credential: what one invitee's phone joins with. */
+struct credential {
+	TAILQ_ENTRY(credential) entry;
+	int64_t		id;		/* the store's */
+	char		phone[MGMTD_PHONE_MAX];
+	uint32_t	ssrc;
+	uint8_t		key_up[MGMTD_MASTER_LEN];	/* participant sends */
+	uint8_t		key_down[MGMTD_MASTER_LEN];	/* server sends */
+	int64_t		created;
+};
+TAILQ_HEAD(credentials, credential);
+
+enum booking_state {
+	BOOKING_BOOKED = 0,
+	BOOKING_CANCELLED,
+};
+
+struct booking {
+	TAILQ_ENTRY(booking) all;	/* booking_index.all */
+	TAILQ_ENTRY(booking) on_server;	/* server->bookings */
+	LIST_ENTRY(booking) hash;
+	char		 id[MGMTD_ID_LEN + 1];
+	char		 organiser[MGMTD_NAME_MAX];
+	char		 server[MGMTD_NAME_MAX];
+	struct server	*srv;		/* NULL only while being loaded */
+	int		 port;
+	int64_t		 start, end;	/* [start, end), Unix seconds */
+	int64_t		 created;
+	int		 capacity;
+	char		 region[MGMTD_NAME_MAX];
+	enum booking_state state;
+	uint64_t	 version;	/* feed version of its last change */
+	uint64_t	 ref;		/* its port interval in the table */
+	char		 (*invitees)[MGMTD_PHONE_MAX];
+	size_t		 ninvitees;
+	struct credentials creds;
+};
+LIST_HEAD(booking_bucket, booking);
+
+struct booking_index {
+	struct booking_bucket	*bucket;
+	size_t			 nbucket, n;
+	struct booking_list	 all;
+};
+
+/* A booking request, validated by the API. */
+struct booking_req {
+	const char	*organiser;
+	bool		 now;		/* start when it is booked */
+	int64_t		 start;		/* Unix seconds, unless now */
+	int64_t		 duration;	/* seconds */
+	int		 capacity;
+	const char	*region;	/* preferred; may be empty */
+	const char	*const *invitees;
+	size_t		 ninvitees;
+};
+
+/* Where a booking would go: the allocation decision alone. */
+struct booking_plan {
+	struct server	*srv;
+	int		 port;
+	int64_t		 start, end;
+};
+
+struct slot_table;
+struct store;
+struct tls;
+struct api;
 
 struct mgmtd {
 	struct event_base	*base;
 	struct svc		*svc;
 	struct daemon_args	 args;
 	struct mgmtd_conf	 conf;
+	struct store		*store;
+	struct registry		 reg;
+	struct slot_table	*slots;
+	struct booking_index	 bookings;
+	struct tls		*tls;
+	struct api		*api;
+	struct event		*ev_sweep;
+	uint64_t		 feed_version;	/* of the last change, stored */
+	char			 epoch[MGMTD_EPOCH_LEN + 1];	/* store's */
+	uint64_t		 next_ref;
 };
+
+/* mgmtd.c */
+/* Unix time in seconds. */
+int64_t	mgmtd_now(void);
+/* Monotonic time in milliseconds. */
+uint64_t mgmtd_mono_ms(void);
+/* Fills e with a status, a code and a message. */
+void	mgmtd_err_set(struct mgmtd_err *e, int status, const char *code,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* options.c */
 extern const struct cfg_schema mgmtd_schema;
+/* Prepares an empty configuration for cfg_load(). */
+void	mgmtd_conf_init(struct mgmtd_conf *c);
+/* Frees the multi sections and wipes the secrets of a configuration. */
+void	mgmtd_conf_free(struct mgmtd_conf *c);
+/* Checks what the table cannot: lengths, clashes, TLS files; adds to errs. */
+void	mgmtd_conf_check(const struct mgmtd_conf *c, const char *path,
+	    struct cfg_errs *errs);
+
+
+/* slot.c */
+/* A table of horizon_s / len_s slots of len_s seconds, starting at now. */
+int	slot_table_new(struct slot_table **out, int64_t len_s,
+	    int64_t horizon_s, int64_t now);
+/* Frees the table. */
+void	slot_table_free(struct slot_table *t);
+/* Adds a server with no capacity; its index is the count before. */
+int	slot_server_add(struct slot_table *t);
+/* Sets a server's capacity and port range (at registration). */
+void	slot_server_set(struct slot_table *t, size_t i, int capacity,
+	    int port_min, int port_max);
+/* Moves the first slot to the one holding now, recycling passed slots. */
+void	slot_advance(struct slot_table *t, int64_t now);
+/* The slot length in seconds. */
+int64_t	slot_len(const struct slot_table *t);
+/* The start of the first slot held. */
+int64_t	slot_begin(const struct slot_table *t);
+/* The end of the last slot held: no booking may end later. */
+int64_t	slot_horizon_end(const struct slot_table *t);
+/* Whether server i has cap free in every slot of [start, end). */
+bool	slot_fits(const struct slot_table *t, size_t i, int64_t start,
+	    int64_t end, int cap);
+/* The most participants booked on server i in a slot of [start, end). */
+int	slot_peak(const struct slot_table *t, size_t i, int64_t start,
+	    int64_t end);
+/* Booked participants of server i in the slot holding t. */
+int	slot_count(const struct slot_table *t, size_t i, int64_t at);
+/* The lowest port of server i free over [start, end); 0 or ENOSPC. */
+int	slot_port_find(struct slot_table *t, size_t i, int64_t start,
+	    int64_t end, int *port);
+/* Books cap and port on server i over [start, end), unchecked; ENOMEM. */
+int	slot_reserve(struct slot_table *t, size_t i, int64_t start,
+	    int64_t end, int cap, int port, uint64_t ref);
+/* Gives back what slot_reserve booked. */
+void	slot_release(struct slot_table *t, size_t i, int64_t start,
+	    int64_t end, int cap, uint64_t ref);
+/*
+ * Moves the end of a reservation from old_end to new_end, checking capacity
+ * and its port over the added time: 0, ENOSPC (capacity), EADDRINUSE
+ * (port) or EINVAL (not later, or past the horizon).
+ */
+int	slot_extend(struct slot_table *t, size_t i, int64_t start,
+	    int64_t old_end, int64_t new_end, int cap, uint64_t ref);
+/*
+ * The earliest start at or after from, from itself or a slot boundary,
+ * where server i fits cap for dur seconds with a free port: 0 or ENOSPC.
+ */
+int	slot_earliest(struct slot_table *t, size_t i, int64_t from,
+	    int64_t dur, int cap, int64_t *at);
+
+/* alloc.c */
+/* One server that fits a booking, as the policies weigh it. */
+struct alloc_cand {
+	size_t	idx;		/* the caller's */
+	int	used;		/* booked (or live) participants at the peak */
+	int	capacity;
+	double	cpu;		/* live load 0..1; counts for bookings now */
+	bool	in_region;
+};
+/* Parses "random", "least_loaded" or "pack"; -1 when unknown. */
+int	alloc_policy_parse(const char *name);
+/* The name of a policy. */
+const char *alloc_policy_name(enum alloc_policy p);
+/*
+ * Picks one of n candidates by policy, servers of the wanted region first
+ * when prefer_region; rnd is a uniform random number for the random
+ * policy.  Returns the position in c, or -1 when n is 0.
+ */
+int	alloc_pick(enum alloc_policy p, bool prefer_region,
+	    const struct alloc_cand *c, size_t n, uint32_t rnd);
+
+/* store.c */
+/* Opens (creating and migrating) state_dir/mgmtd.db; 0 or an errno. */
+int	store_open(const char *dir, struct store **out, char *why,
+	    size_t whylen);
+/* Closes the store. */
+void	store_free(struct store *s);
+/* The schema version this mgmtd writes. */
+int	store_schema_version(void);
+/* Starts a write transaction. */
+int	store_begin(struct store *s, char *why, size_t whylen);
+/* Commits: when it returns 0 the change is on disk. */
+int	store_commit(struct store *s, char *why, size_t whylen);
+/* Abandons the transaction. */
+void	store_rollback(struct store *s);
+/* The store's epoch (created with it) and its last feed version. */
+int	store_feed_get(struct store *s, char *epoch, size_t epochlen,
+	    uint64_t *version, char *why, size_t whylen);
+/* Records the last feed version (inside a transaction). */
+int	store_feed_set(struct store *s, uint64_t version, char *why,
+	    size_t whylen);
+/* Writes a server's registration and drain flag. */
+int	store_server_put(struct store *s, const struct server *srv, char *why,
+	    size_t whylen);
+/* Calls fn for each stored server with a registry-less struct server. */
+int	store_servers_load(struct store *s,
+	    int (*fn)(void *arg, const struct server *row), void *arg,
+	    char *why, size_t whylen);
+/* Inserts a new booking with its invitees. */
+int	store_booking_insert(struct store *s, const struct booking *b,
+	    char *why, size_t whylen);
+/* Writes a booking's end, state and version. */
+int	store_booking_update(struct store *s, const struct booking *b,
+	    char *why, size_t whylen);
+/* Inserts a credential; sets its id. */
+int	store_credential_insert(struct store *s, const char *booking,
+	    struct credential *c, char *why, size_t whylen);
+/* Deletes a credential that another one replaced. */
+int	store_credential_delete(struct store *s, int64_t id, char *why,
+	    size_t whylen);
+/*
+ * Calls fn for each booking ending after min_end, complete with invitees
+ * and credentials; fn takes ownership of the booking.
+ */
+int	store_bookings_load(struct store *s, int64_t min_end,
+	    int (*fn)(void *arg, struct booking *b), void *arg, char *why,
+	    size_t whylen);
+
+/* registry.c */
+/* Fills the registry from the INI servers, then from the store. */
+int	registry_init(struct mgmtd *m, char *why, size_t whylen);
+/* Applies a reloaded configuration's [server] sections. */
+int	registry_sync(struct mgmtd *m, const struct mgmtd_conf *next);
+/* Frees every server. */
+void	registry_free(struct registry *r);
+/* The server of that name, or NULL. */
+struct server *registry_find(const struct registry *r, const char *name);
+/* Whether secret is the server's, in constant time. */
+bool	registry_auth(const struct server *srv, const char *secret);
+/* The state of a server now. */
+enum server_state registry_state(const struct mgmtd *m,
+	    const struct server *srv, uint64_t now_ms);
+/* The name of a state. */
+const char *registry_state_name(enum server_state st);
+/* Records a registration (durably) and makes the server active. */
+int	registry_register(struct mgmtd *m, struct server *srv,
+	    const struct server *reg, struct mgmtd_err *e);
+/* Records a heartbeat's live load. */
+int	registry_heartbeat(struct mgmtd *m, struct server *srv, int parts,
+	    double cpu, struct mgmtd_err *e);
+/* Sets or clears draining (durably). */
+int	registry_set_draining(struct mgmtd *m, struct server *srv, bool on,
+	    struct mgmtd_err *e);
+/* Logs servers that went down since the last call. */
+void	registry_sweep(struct mgmtd *m, uint64_t now_ms);
+
+/* booking.c */
+/* Allocates an empty booking (for the store's loader). */
+struct booking *booking_new(void);
+/* Frees a booking and wipes its keys. */
+void	booking_free(struct booking *b);
+/* Sets up the index. */
+int	booking_index_init(struct booking_index *ix);
+/* Frees every booking of the index. */
+void	booking_index_free(struct booking_index *ix);
+/* Loads the stored bookings and books them into the slot table. */
+int	booking_load(struct mgmtd *m, int64_t now, char *why, size_t whylen);
+/* The booking with that id, or NULL. */
+struct booking *booking_find(const struct mgmtd *m, const char *id);
+/* Decides where a booking would go, without booking it. */
+int	booking_plan(struct mgmtd *m, const struct booking_req *req,
+	    int64_t now, struct booking_plan *plan, struct mgmtd_err *e);
+/* Books durably: plans, stores, then indexes; *out is the index's. */
+int	booking_create(struct mgmtd *m, const struct booking_req *req,
+	    int64_t now, struct booking **out, struct mgmtd_err *e);
+/* Lengthens a booking by by seconds on its server and port. */
+int	booking_extend(struct mgmtd *m, struct booking *b, int64_t by,
+	    int64_t now, struct mgmtd_err *e);
+/* Cancels a booking, freeing its capacity and port. */
+int	booking_cancel(struct mgmtd *m, struct booking *b, int64_t now,
+	    struct mgmtd_err *e);
+/* Issues (or re-issues) the credential of an invitee. */
+int	booking_access(struct mgmtd *m, struct booking *b, const char *phone,
+	    int64_t now, struct credential **out, struct mgmtd_err *e);
+/* Forgets bookings ended more than MGMTD_RETAIN_S ago. */
+void	booking_prune(struct mgmtd *m, int64_t now);
+/* The name of a state. */
+const char *booking_state_name(enum booking_state st);
+
+/* feed.c */
+/*
+ * Answers a confd's feed request now with a snapshot when its epoch is
+ * not ours, or with what changed after since; when nothing did, parks it
+ * until a change or timeout_ms.
+ */
+void	feed_request(struct mgmtd *m, struct server *srv,
+	    struct evhttp_request *req, const char *epoch, uint64_t since,
+	    int64_t timeout_ms);
+/* Answers the parked requests of a server after a change. */
+void	feed_notify(struct mgmtd *m, struct server *srv);
+/* The feed message of a server: a snapshot, or the changes after since. */
+json_t	*feed_message(struct mgmtd *m, struct server *srv,
+	    bool snapshot, uint64_t since, int64_t now);
+/* Answers every parked request (at shutdown). */
+void	feed_flush(struct mgmtd *m, struct server *srv);
+
+/* tls.c */
+/* An OpenSSL server context from PEM files; 0 or an errno with why. */
+int	tls_new(struct tls **out, const char *cert, const char *key,
+	    char *why, size_t whylen);
+/* Frees the context. */
+void	tls_free(struct tls *t);
+/* A new TLS bufferevent for an accepted connection (evhttp's bevcb). */
+struct bufferevent *tls_bevcb(struct event_base *base, void *arg);
+
+/* api.c */
+/* One request being handled: what the router found out. */
+struct api_call {
+	struct mgmtd		*m;
+	struct evhttp_request	*req;
+	const char		*param;		/* the {id} of the path */
+	struct server		*srv;		/* the authenticated server */
+	const struct client_conf *client;	/* organiser or operator */
+	json_t			*body;		/* NULL when there is none */
+	struct evkeyvalq	*query;
+};
+
+/* A field a request body may hold. */
+struct api_field {
+	const char	*name;
+	json_type	 type;		/* JSON_REAL: any number */
+	bool		 required;
+};
+
+/* Binds the listener and starts serving; 0 or an errno with why. */
+int	api_start(struct mgmtd *m, char *why, size_t whylen);
+/* Answers parked requests, closes the listener and every connection. */
+void	api_stop(struct mgmtd *m);
+/* Sends a JSON reply and takes ownership of body. */
+void	api_reply(struct evhttp_request *req, int status, json_t *body);
+/* Sends {"error": {...}} for e. */
+void	api_reply_err(struct evhttp_request *req, const struct mgmtd_err *e);
+/* Checks a body against its fields: an object, none unknown, all typed. */
+int	api_fields_check(const json_t *body, const struct api_field *f,
+	    size_t n, struct mgmtd_err *e);
+/* A query parameter as an integer in [min, max], or def when absent. */
+int	api_query_int(struct api_call *c, const char *name, int64_t min,
+	    int64_t max, int64_t def, int64_t *v, struct mgmtd_err *e);
+/* Refuses query parameters other than the names given. */
+int	api_query_only(struct api_call *c, const char *const *names,
+	    size_t n, struct mgmtd_err *e);
+/* Adds a time as RFC 3339 text to obj. */
+void	api_set_time(json_t *obj, const char *key, int64_t t);
+/* A master key as base64 text. */
+json_t	*api_key_json(const uint8_t *key);
+/* Whether a name (a region) uses only letters, digits, '-', '_', '.'. */
+bool	api_name_ok(const char *s);
+
+/* api_servers.c */
+void	api_health(struct api_call *c);
+void	api_server_register(struct api_call *c);
+void	api_server_heartbeat(struct api_call *c);
+void	api_server_feed(struct api_call *c);
+void	api_servers_list(struct api_call *c);
+void	api_server_get(struct api_call *c);
+void	api_server_state(struct api_call *c);
+
+/* api_bookings.c */
+void	api_booking_create(struct api_call *c);
+void	api_bookings_list(struct api_call *c);
+void	api_booking_get(struct api_call *c);
+void	api_booking_extend(struct api_call *c);
+void	api_booking_cancel(struct api_call *c);
+void	api_booking_access(struct api_call *c);
 
 #endif

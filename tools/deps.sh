@@ -11,7 +11,8 @@ PKGS="
 gcc make pkg-config
 libevent-dev libsrtp2-dev libopus-dev libsodium-dev libinih-dev
 libsqlite3-dev libjansson-dev libssl-dev libsndfile1-dev libsystemd-dev
-python3 systemd man-db groff-base ffmpeg sox
+python3 systemd man-db groff-base ffmpeg sox openssl
+clang libclang-rt-14-dev
 "
 
 missing=""

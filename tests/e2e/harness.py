@@ -77,6 +77,8 @@ class Daemon:
     def start(self, wait_ready=True, timeout=15):
         if os.path.exists(self.notify_path):
             os.unlink(self.notify_path)
+        # Notifications of an earlier run must not pass for this one's.
+        self.messages = []
         self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.notify.bind(self.notify_path)
         env = dict(self.env)

@@ -1,0 +1,330 @@
+/*
+ * api_bookings: the half of the API that organisers use: bookings (create,
+ * list, get, extend, cancel) and access requests, which issue the
+ * credential of one invited phone.  An organiser sees only its own
+ * bookings; another's look as if they did not exist.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+#include <sodium.h>
+
+#include "mgmtd.h"
+
+/* Whether s is an E.164 number: '+' and 6 to 15 digits, no leading 0. */
+static bool
+api_phone_ok(const char *s)
+{
+	size_t n;
+
+	if (s[0] != '+' || s[1] < '1' || s[1] > '9')
+		return false;
+	n = strspn(s + 1, "0123456789");
+	return n >= 6 && n <= 15 && s[1 + n] == '\0';
+}
+
+/* A booking as the API shows it to its organiser. */
+static json_t *
+api_booking_json(const struct booking *b)
+{
+	const struct credential *c;
+	json_t *o, *a;
+	size_t i, n = 0;
+
+	o = json_object();
+	json_object_set_new(o, "id", json_string(b->id));
+	json_object_set_new(o, "organiser", json_string(b->organiser));
+	json_object_set_new(o, "state", json_string(booking_state_name(
+	    b->state)));
+	json_object_set_new(o, "server", json_string(b->server));
+	json_object_set_new(o, "region", json_string(b->region));
+	api_set_time(o, "start", b->start);
+	api_set_time(o, "end", b->end);
+	json_object_set_new(o, "duration", json_integer(b->end - b->start));
+	json_object_set_new(o, "capacity", json_integer(b->capacity));
+	a = json_array();
+	for (i = 0; i < b->ninvitees; i++)
+		json_array_append_new(a, json_string(b->invitees[i]));
+	json_object_set_new(o, "invitees", a);
+	TAILQ_FOREACH(c, &b->creds, entry)
+		n++;
+	json_object_set_new(o, "credentials", json_integer((json_int_t)n));
+	api_set_time(o, "created", b->created);
+	return o;
+}
+
+/* Answers {"booking": ...}; a new one also gets its Location. */
+static void
+api_reply_booking(struct api_call *c, int status, const struct booking *b)
+{
+	json_t *body = json_object();
+	char loc[64];
+
+	json_object_set_new(body, "booking", api_booking_json(b));
+	if (status == 201) {
+		snprintf(loc, sizeof(loc), "/v1/bookings/%s", b->id);
+		evhttp_add_header(evhttp_request_get_output_headers(c->req),
+		    "Location", loc);
+	}
+	api_reply(c->req, status, body);
+}
+
+static const struct api_field api_create_fields[] = {
+	{ "start", JSON_STRING, true },
+	{ "duration", JSON_INTEGER, true },
+	{ "capacity", JSON_INTEGER, true },
+	{ "invitees", JSON_ARRAY, false },
+	{ "region", JSON_STRING, false },
+};
+
+/* Checks the invitees of a booking request into req->invitees. */
+static int
+api_invitees(const json_t *v, const char **list, size_t *n,
+    struct mgmtd_err *e)
+{
+	const char *p;
+	size_t i, j;
+
+	*n = 0;
+	if (v == NULL)
+		return 0;
+	if (json_array_size(v) > MGMTD_MAX_INVITEES) {
+		mgmtd_err_set(e, 400, "invalid_field", "'invitees' may hold at "
+		    "most %d phone numbers", MGMTD_MAX_INVITEES);
+		return EINVAL;
+	}
+	for (i = 0; i < json_array_size(v); i++) {
+		p = json_string_value(json_array_get(v, i));
+		if (p == NULL || !api_phone_ok(p)) {
+			mgmtd_err_set(e, 400, "invalid_field", "'invitees' "
+			    "must be phone numbers in E.164 form, such as "
+			    "+4930123456");
+			return EINVAL;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(list[j], p) == 0) {
+				mgmtd_err_set(e, 400, "invalid_field", "%s is "
+				    "invited twice", p);
+				return EINVAL;
+			}
+		list[(*n)++] = p;
+	}
+	return 0;
+}
+
+/* POST /v1/bookings: checks the request and books it. */
+void
+api_booking_create(struct api_call *c)
+{
+	const char **invitees = NULL;
+	struct booking_req req;
+	struct booking *b;
+	struct mgmtd_err e;
+	const char *start;
+	json_int_t v;
+	json_t *region;
+
+	if (api_fields_check(c->body, api_create_fields, sizeof(
+	    api_create_fields) / sizeof(api_create_fields[0]), &e) != 0)
+		goto fail;
+	memset(&req, 0, sizeof(req));
+	req.organiser = c->client->name;
+	start = json_string_value(json_object_get(c->body, "start"));
+	if (strcmp(start, "now") == 0)
+		req.now = true;
+	else if (rfc3339_parse(start, &req.start) != 0) {
+		mgmtd_err_set(&e, 400, "invalid_field", "'start' must be "
+		    "\"now\" or a UTC time such as 2026-12-01T10:00:00Z, not "
+		    "'%.32s'", start);
+		goto fail;
+	}
+	v = json_integer_value(json_object_get(c->body, "duration"));
+	if (v < 1 || v > c->m->conf.max_duration / 1000) {
+		mgmtd_err_set(&e, 400, "invalid_field", "'duration' must be "
+		    "from 1 to %lld seconds", (long long)(
+		    c->m->conf.max_duration / 1000));
+		goto fail;
+	}
+	req.duration = v;
+	v = json_integer_value(json_object_get(c->body, "capacity"));
+	if (v < 1 || v > 65535) {
+		mgmtd_err_set(&e, 400, "invalid_field", "'capacity' must be "
+		    "from 1 to 65535");
+		goto fail;
+	}
+	req.capacity = (int)v;
+	region = json_object_get(c->body, "region");
+	req.region = region ? json_string_value(region) : c->client->region;
+	if (!api_name_ok(req.region)) {
+		mgmtd_err_set(&e, 400, "invalid_field", "'region' must be at "
+		    "most %d letters, digits, '-', '_' or '.'",
+		    MGMTD_NAME_MAX - 1);
+		goto fail;
+	}
+	if ((invitees = calloc(MGMTD_MAX_INVITEES, sizeof(*invitees))) ==
+	    NULL) {
+		mgmtd_err_set(&e, 503, "no_memory", "out of memory");
+		goto fail;
+	}
+	if (api_invitees(json_object_get(c->body, "invitees"), invitees,
+	    &req.ninvitees, &e) != 0)
+		goto fail;
+	req.invitees = invitees;
+	if (booking_create(c->m, &req, mgmtd_now(), &b, &e) != 0)
+		goto fail;
+	free(invitees);
+	api_reply_booking(c, 201, b);
+	return;
+fail:
+	free(invitees);
+	api_reply_err(c->req, &e);
+}
+
+/* GET /v1/bookings: the caller's bookings still listed. */
+void
+api_bookings_list(struct api_call *c)
+{
+	const struct booking *b;
+	struct mgmtd_err e;
+	json_t *body, *a;
+
+	if (api_query_only(c, NULL, 0, &e) != 0) {
+		api_reply_err(c->req, &e);
+		return;
+	}
+	a = json_array();
+	TAILQ_FOREACH(b, &c->m->bookings.all, all)
+		if (strcmp(b->organiser, c->client->name) == 0)
+			json_array_append_new(a, api_booking_json(b));
+	body = json_object();
+	json_object_set_new(body, "bookings", a);
+	api_reply(c->req, 200, body);
+}
+
+/* The caller's booking named in the path, or NULL after a 404. */
+static struct booking *
+api_path_booking(struct api_call *c)
+{
+	struct booking *b;
+	struct mgmtd_err e;
+
+	b = booking_find(c->m, c->param);
+	if (b == NULL || strcmp(b->organiser, c->client->name) != 0) {
+		mgmtd_err_set(&e, 404, "not_found", "no booking '%s'",
+		    c->param);
+		api_reply_err(c->req, &e);
+		return NULL;
+	}
+	return b;
+}
+
+/* GET /v1/bookings/{id}. */
+void
+api_booking_get(struct api_call *c)
+{
+	struct booking *b;
+
+	if ((b = api_path_booking(c)) != NULL)
+		api_reply_booking(c, 200, b);
+}
+
+static const struct api_field api_extend_fields[] = {
+	{ "by", JSON_INTEGER, true },
+};
+
+/* POST /v1/bookings/{id}/extend: a later end, same server and port. */
+void
+api_booking_extend(struct api_call *c)
+{
+	struct booking *b;
+	struct mgmtd_err e;
+	json_int_t by;
+
+	if ((b = api_path_booking(c)) == NULL)
+		return;
+	if (api_fields_check(c->body, api_extend_fields, 1, &e) != 0)
+		goto fail;
+	by = json_integer_value(json_object_get(c->body, "by"));
+	if (by < 1 || by > c->m->conf.max_duration / 1000) {
+		mgmtd_err_set(&e, 400, "invalid_field", "'by' must be from 1 "
+		    "to %lld seconds", (long long)(c->m->conf.max_duration /
+		    1000));
+		goto fail;
+	}
+	if (booking_extend(c->m, b, by, mgmtd_now(), &e) != 0)
+		goto fail;
+	api_reply_booking(c, 200, b);
+	return;
+fail:
+	api_reply_err(c->req, &e);
+}
+
+/* DELETE /v1/bookings/{id}: frees its capacity and port. */
+void
+api_booking_cancel(struct api_call *c)
+{
+	struct booking *b;
+	struct mgmtd_err e;
+
+	if ((b = api_path_booking(c)) == NULL)
+		return;
+	if (booking_cancel(c->m, b, mgmtd_now(), &e) != 0) {
+		api_reply_err(c->req, &e);
+		return;
+	}
+	api_reply_booking(c, 200, b);
+}
+
+static const struct api_field api_access_fields[] = {
+	{ "phone", JSON_STRING, true },
+};
+
+/* POST /v1/bookings/{id}/access: an invitee's credential. */
+void
+api_booking_access(struct api_call *c)
+{
+	struct credential *cred;
+	struct booking *b;
+	struct mgmtd_err e;
+	const char *phone;
+	json_t *o, *a, *body;
+	int i;
+
+	if ((b = api_path_booking(c)) == NULL)
+		return;
+	if (api_fields_check(c->body, api_access_fields, 1, &e) != 0)
+		goto fail;
+	phone = json_string_value(json_object_get(c->body, "phone"));
+	if (!api_phone_ok(phone)) {
+		mgmtd_err_set(&e, 400, "invalid_field", "'phone' must be a "
+		    "phone number in E.164 form, such as +4930123456");
+		goto fail;
+	}
+	if (booking_access(c->m, b, phone, mgmtd_now(), &cred, &e) != 0)
+		goto fail;
+	o = json_object();
+	json_object_set_new(o, "id", json_integer(cred->id));
+	json_object_set_new(o, "booking", json_string(b->id));
+	json_object_set_new(o, "phone", json_string(cred->phone));
+	json_object_set_new(o, "ssrc", json_integer(cred->ssrc));
+	json_object_set_new(o, "suite", json_string(MGMTD_SUITE));
+	json_object_set_new(o, "key_up", api_key_json(cred->key_up));
+	json_object_set_new(o, "key_down", api_key_json(cred->key_down));
+	json_object_set_new(o, "server", json_string(b->server));
+	a = json_array();
+	for (i = 0; i < b->srv->naddrs; i++)
+		json_array_append_new(a, json_string(b->srv->addrs[i]));
+	json_object_set_new(o, "addresses", a);
+	json_object_set_new(o, "port", json_integer(b->port));
+	api_set_time(o, "start", b->start);
+	api_set_time(o, "end", b->end);
+	body = json_object();
+	json_object_set_new(body, "credential", o);
+	api_reply(c->req, 201, body);
+	return;
+fail:
+	api_reply_err(c->req, &e);
+}

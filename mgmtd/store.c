@@ -1,0 +1,640 @@
+/*
+ * store: the durable store, one SQLite database in the state directory.
+ *
+ * It runs in WAL mode with synchronous=FULL, so a COMMIT has returned only
+ * once the change is on disk: mgmtd acknowledges nothing before that, and
+ * an acknowledged booking survives kill -9 or a power cut.  The schema is
+ * versioned by PRAGMA user_version and moved forward by the migrations
+ * below, each in its own transaction; a store written by a newer mgmtd is
+ * refused rather than misread.  The in-memory indexes are rebuilt from it
+ * at every start.
+ *
+ * Every call runs on the event loop's thread: SQLite sees one writer, and
+ * a check and the insert it allows share one transaction.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "mgmtd.h"
+
+enum store_stmt {
+	ST_BEGIN, ST_COMMIT, ST_ROLLBACK,
+	ST_META_GET, ST_META_SET,
+	ST_SERVER_PUT, ST_SERVERS,
+	ST_BOOKING_INSERT, ST_BOOKING_UPDATE, ST_INVITEE_INSERT,
+	ST_BOOKINGS, ST_INVITEES, ST_CREDS,
+	ST_CRED_INSERT, ST_CRED_DELETE,
+	ST_COUNT
+};
+
+static const char *const store_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[ST_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	[ST_SERVER_PUT] = "INSERT INTO servers (name, addresses, port_min, "
+	    "port_max, capacity, region, draining, registered) VALUES (?1, ?2, "
+	    "?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (name) DO UPDATE SET "
+	    "addresses = excluded.addresses, port_min = excluded.port_min, "
+	    "port_max = excluded.port_max, capacity = excluded.capacity, "
+	    "region = excluded.region, draining = excluded.draining, "
+	    "registered = excluded.registered",
+	[ST_SERVERS] = "SELECT name, addresses, port_min, port_max, capacity, "
+	    "region, draining, registered FROM servers ORDER BY name",
+	[ST_BOOKING_INSERT] = "INSERT INTO bookings (id, organiser, server, "
+	    "port, start, \"end\", capacity, region, state, version, created) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[ST_BOOKING_UPDATE] = "UPDATE bookings SET \"end\" = ?2, state = ?3, "
+	    "version = ?4 WHERE id = ?1",
+	[ST_INVITEE_INSERT] = "INSERT INTO invitees (booking, phone) "
+	    "VALUES (?1, ?2)",
+	[ST_BOOKINGS] = "SELECT id, organiser, server, port, start, \"end\", "
+	    "capacity, region, state, version, created FROM bookings "
+	    "WHERE \"end\" > ?1 ORDER BY rowid",
+	[ST_INVITEES] = "SELECT phone FROM invitees WHERE booking = ?1 "
+	    "ORDER BY rowid",
+	[ST_CREDS] = "SELECT id, phone, ssrc, key_up, key_down, created "
+	    "FROM credentials WHERE booking = ?1 ORDER BY id",
+	[ST_CRED_INSERT] = "INSERT INTO credentials (booking, phone, ssrc, "
+	    "key_up, key_down, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_CRED_DELETE] = "DELETE FROM credentials WHERE id = ?1",
+};
+
+/* The schema, one step per version; never edit a step once released. */
+static const char *const store_migrations[] = {
+	/* 1: the first schema. */
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE servers (name TEXT PRIMARY KEY, addresses TEXT NOT NULL,"
+	" port_min INTEGER NOT NULL, port_max INTEGER NOT NULL,"
+	" capacity INTEGER NOT NULL, region TEXT NOT NULL,"
+	" draining INTEGER NOT NULL, registered INTEGER NOT NULL);"
+	"CREATE TABLE bookings (id TEXT PRIMARY KEY, organiser TEXT NOT NULL,"
+	" server TEXT NOT NULL, port INTEGER NOT NULL, start INTEGER NOT NULL,"
+	" \"end\" INTEGER NOT NULL, capacity INTEGER NOT NULL,"
+	" region TEXT NOT NULL, state TEXT NOT NULL,"
+	" version INTEGER NOT NULL, created INTEGER NOT NULL);"
+	"CREATE INDEX bookings_end ON bookings (\"end\");"
+	"CREATE TABLE invitees (booking TEXT NOT NULL REFERENCES bookings (id),"
+	" phone TEXT NOT NULL, PRIMARY KEY (booking, phone));"
+	"CREATE TABLE credentials (id INTEGER PRIMARY KEY,"
+	" booking TEXT NOT NULL REFERENCES bookings (id),"
+	" phone TEXT NOT NULL, ssrc INTEGER NOT NULL, key_up BLOB NOT NULL,"
+	" key_down BLOB NOT NULL, created INTEGER NOT NULL);"
+	"CREATE INDEX credentials_booking ON credentials (booking);",
+};
+
+#define STORE_NMIGRATIONS \
+	((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*st[ST_COUNT];
+	char		 path[512];
+};
+
+int
+store_schema_version(void)
+{
+	return STORE_NMIGRATIONS;
+}
+
+/* Fills why with SQLite's message for the last failure; returns EIO. */
+static int
+store_fail(struct store *s, const char *what, char *why, size_t whylen)
+{
+	snprintf(why, whylen, "%s: %s: %s", s->path, what,
+	    s->db ? sqlite3_errmsg(s->db) : "cannot open");
+	return EIO;
+}
+
+/* A prepared statement, reset and with its bindings cleared. */
+static sqlite3_stmt *
+store_stmt(struct store *s, enum store_stmt i)
+{
+	sqlite3_reset(s->st[i]);
+	sqlite3_clear_bindings(s->st[i]);
+	return s->st[i];
+}
+
+/* Runs a statement that returns no rows. */
+static int
+store_done(struct store *s, sqlite3_stmt *st, const char *what, char *why,
+    size_t whylen)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, what, why, whylen);
+	return 0;
+}
+
+/* Runs SQL text without results (the migrations). */
+static int
+store_exec(struct store *s, const char *sql, const char *what, char *why,
+    size_t whylen)
+{
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(s, what, why, whylen);
+	return 0;
+}
+
+/* Reads PRAGMA user_version, the schema version of the file. */
+static int
+store_user_version(struct store *s, int *v, char *why, size_t whylen)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st,
+	    NULL) != SQLITE_OK)
+		return store_fail(s, "reading the schema version", why, whylen);
+	rc = sqlite3_step(st);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return store_fail(s, "reading the schema version", why, whylen);
+	return 0;
+}
+
+/* Brings the schema to this mgmtd's version, one migration at a time. */
+static int
+store_migrate(struct store *s, char *why, size_t whylen)
+{
+	char sql[64];
+	int v, rc;
+
+	if ((rc = store_user_version(s, &v, why, whylen)) != 0)
+		return rc;
+	if (v > STORE_NMIGRATIONS) {
+		snprintf(why, whylen, "%s: schema version %d is newer than "
+		    "this mgmtd's (%d); refusing to touch it", s->path, v,
+		    STORE_NMIGRATIONS);
+		return EPROTO;
+	}
+	for (; v < STORE_NMIGRATIONS; v++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if ((rc = store_exec(s, "BEGIN IMMEDIATE", "migrating", why,
+		    whylen)) != 0)
+			return rc;
+		if ((rc = store_exec(s, store_migrations[v], "migrating", why,
+		    whylen)) != 0 ||
+		    (rc = store_exec(s, sql, "migrating", why, whylen)) != 0 ||
+		    (rc = store_exec(s, "COMMIT", "migrating", why,
+		    whylen)) != 0) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* Reads one value of the meta table; *found says whether it is set. */
+static int
+store_meta_get(struct store *s, const char *key, char *buf, size_t len,
+    bool *found, char *why, size_t whylen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_META_GET);
+	int rc;
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW;
+	if (rc == SQLITE_ROW)
+		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st,
+		    0));
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, "reading meta", why, whylen);
+	return 0;
+}
+
+/* Writes one value of the meta table. */
+static int
+store_meta_set(struct store *s, const char *key, const char *value,
+    char *why, size_t whylen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_META_SET);
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	return store_done(s, st, "writing meta", why, whylen);
+}
+
+/* Gives a new store its epoch, which tells confds of a replaced store. */
+static int
+store_init_epoch(struct store *s, char *why, size_t whylen)
+{
+	unsigned char raw[MGMTD_EPOCH_LEN / 2];
+	char epoch[MGMTD_EPOCH_LEN + 1];
+	bool found;
+	int rc;
+
+	if ((rc = store_meta_get(s, "epoch", epoch, sizeof(epoch), &found,
+	    why, whylen)) != 0 || found)
+		return rc;
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2hex(epoch, sizeof(epoch), raw, sizeof(raw));
+	if ((rc = store_begin(s, why, whylen)) != 0)
+		return rc;
+	if ((rc = store_meta_set(s, "epoch", epoch, why, whylen)) != 0 ||
+	    (rc = store_meta_set(s, "feed_version", "0", why, whylen)) != 0 ||
+	    (rc = store_commit(s, why, whylen)) != 0) {
+		store_rollback(s);
+		return rc;
+	}
+	return 0;
+}
+
+int
+store_open(const char *dir, struct store **out, char *why, size_t whylen)
+{
+	struct store *s;
+	sqlite3_stmt *st;
+	const char *mode;
+	int i, rc;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		rc = errno;
+		snprintf(why, whylen, "%s: cannot create: %s", dir,
+		    strerror(rc));
+		return rc;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return ENOMEM;
+	}
+	snprintf(s->path, sizeof(s->path), "%s/mgmtd.db", dir);
+	if (sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		rc = store_fail(s, "cannot open", why, whylen);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 5000);
+	/* WAL appends and syncs one file per commit; FULL syncs the WAL too. */
+	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
+	    NULL) != SQLITE_OK) {
+		rc = store_fail(s, "setting WAL mode", why, whylen);
+		goto fail;
+	}
+	mode = sqlite3_step(st) == SQLITE_ROW ?
+	    (const char *)sqlite3_column_text(st, 0) : NULL;
+	if (mode == NULL || strcmp(mode, "wal") != 0) {
+		sqlite3_finalize(st);
+		snprintf(why, whylen, "%s: the file system refused WAL mode",
+		    s->path);
+		rc = EIO;
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	if ((rc = store_exec(s, "PRAGMA synchronous = FULL; "
+	    "PRAGMA foreign_keys = ON", "setting pragmas", why, whylen)) != 0 ||
+	    (rc = store_migrate(s, why, whylen)) != 0)
+		goto fail;
+	for (i = 0; i < ST_COUNT; i++)
+		if (sqlite3_prepare_v3(s->db, store_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+			rc = store_fail(s, "preparing statements", why, whylen);
+			goto fail;
+		}
+	if ((rc = store_init_epoch(s, why, whylen)) != 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	store_free(s);
+	return rc;
+}
+
+void
+store_free(struct store *s)
+{
+	int i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int
+store_begin(struct store *s, char *why, size_t whylen)
+{
+	return store_done(s, store_stmt(s, ST_BEGIN), "BEGIN", why, whylen);
+}
+
+int
+store_commit(struct store *s, char *why, size_t whylen)
+{
+	return store_done(s, store_stmt(s, ST_COMMIT), "COMMIT", why, whylen);
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_step(store_stmt(s, ST_ROLLBACK));
+	sqlite3_reset(s->st[ST_ROLLBACK]);
+}
+
+int
+store_feed_get(struct store *s, char *epoch, size_t epochlen,
+    uint64_t *version, char *why, size_t whylen)
+{
+	char buf[32];
+	bool found;
+	int rc;
+
+	if ((rc = store_meta_get(s, "epoch", epoch, epochlen, &found, why,
+	    whylen)) != 0)
+		return rc;
+	if ((rc = store_meta_get(s, "feed_version", buf, sizeof(buf), &found,
+	    why, whylen)) != 0)
+		return rc;
+	*version = found ? strtoull(buf, NULL, 10) : 0;
+	return 0;
+}
+
+int
+store_feed_set(struct store *s, uint64_t version, char *why, size_t whylen)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)version);
+	return store_meta_set(s, "feed_version", buf, why, whylen);
+}
+
+int
+store_server_put(struct store *s, const struct server *srv, char *why,
+    size_t whylen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_SERVER_PUT);
+	json_t *a;
+	char *text;
+	int i, rc;
+
+	if ((a = json_array()) == NULL)
+		return ENOMEM;
+	for (i = 0; i < srv->naddrs; i++)
+		json_array_append_new(a, json_string(srv->addrs[i]));
+	text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	if (text == NULL)
+		return ENOMEM;
+	sqlite3_bind_text(st, 1, srv->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, srv->port_min);
+	sqlite3_bind_int(st, 4, srv->port_max);
+	sqlite3_bind_int(st, 5, srv->capacity);
+	sqlite3_bind_text(st, 6, srv->region, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, srv->draining);
+	sqlite3_bind_int64(st, 8, srv->registered_at);
+	rc = store_done(s, st, "writing a server", why, whylen);
+	free(text);
+	return rc;
+}
+
+/* Copies a text column, NULL as empty. */
+static void
+store_copy(char *dst, size_t len, sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(dst, len, "%s", t ? (const char *)t : "");
+}
+
+int
+store_servers_load(struct store *s,
+    int (*fn)(void *arg, const struct server *row), void *arg, char *why,
+    size_t whylen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_SERVERS);
+	struct server row;
+	json_t *a, *v;
+	size_t i;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&row, 0, sizeof(row));
+		store_copy(row.name, sizeof(row.name), st, 0);
+		a = json_loads((const char *)sqlite3_column_text(st, 1), 0,
+		    NULL);
+		json_array_foreach(a, i, v) {
+			if (!json_is_string(v) || row.naddrs == MGMTD_MAX_ADDRS)
+				continue;
+			snprintf(row.addrs[row.naddrs++], MGMTD_ADDR_MAX, "%s",
+			    json_string_value(v));
+		}
+		json_decref(a);
+		row.port_min = sqlite3_column_int(st, 2);
+		row.port_max = sqlite3_column_int(st, 3);
+		row.capacity = sqlite3_column_int(st, 4);
+		store_copy(row.region, sizeof(row.region), st, 5);
+		row.draining = sqlite3_column_int(st, 6) != 0;
+		row.registered_at = sqlite3_column_int64(st, 7);
+		row.registered = true;
+		if ((rc = fn(arg, &row)) != 0) {
+			sqlite3_reset(st);
+			snprintf(why, whylen, "server %s: %s", row.name,
+			    strerror(rc));
+			return rc;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "reading servers", why, whylen);
+	return 0;
+}
+
+int
+store_booking_insert(struct store *s, const struct booking *b, char *why,
+    size_t whylen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_BOOKING_INSERT);
+	size_t i;
+	int rc;
+
+	sqlite3_bind_text(st, 1, b->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b->organiser, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, b->server, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, b->port);
+	sqlite3_bind_int64(st, 5, b->start);
+	sqlite3_bind_int64(st, 6, b->end);
+	sqlite3_bind_int(st, 7, b->capacity);
+	sqlite3_bind_text(st, 8, b->region, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, booking_state_name(b->state), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)b->version);
+	sqlite3_bind_int64(st, 11, b->created);
+	if ((rc = store_done(s, st, "writing a booking", why, whylen)) != 0)
+		return rc;
+	for (i = 0; i < b->ninvitees; i++) {
+		st = store_stmt(s, ST_INVITEE_INSERT);
+		sqlite3_bind_text(st, 1, b->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, b->invitees[i], -1, SQLITE_STATIC);
+		if ((rc = store_done(s, st, "writing an invitee", why,
+		    whylen)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+store_booking_update(struct store *s, const struct booking *b, char *why,
+    size_t whylen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_BOOKING_UPDATE);
+
+	sqlite3_bind_text(st, 1, b->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, b->end);
+	sqlite3_bind_text(st, 3, booking_state_name(b->state), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)b->version);
+	return store_done(s, st, "updating a booking", why, whylen);
+}
+
+int
+store_credential_insert(struct store *s, const char *booking,
+    struct credential *c, char *why, size_t whylen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CRED_INSERT);
+	int rc;
+
+	sqlite3_bind_text(st, 1, booking, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, c->phone, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, c->ssrc);
+	sqlite3_bind_blob(st, 4, c->key_up, sizeof(c->key_up), SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, c->key_down, sizeof(c->key_down),
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, c->created);
+	if ((rc = store_done(s, st, "writing a credential", why, whylen)) != 0)
+		return rc;
+	c->id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_credential_delete(struct store *s, int64_t id, char *why,
+    size_t whylen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CRED_DELETE);
+
+	sqlite3_bind_int64(st, 1, id);
+	return store_done(s, st, "deleting a credential", why, whylen);
+}
+
+/* Reads the invitees and credentials of a loaded booking. */
+static int
+store_booking_details(struct store *s, struct booking *b, char *why,
+    size_t whylen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_INVITEES);
+	struct credential *c;
+	char (*ni)[MGMTD_PHONE_MAX];
+	int rc;
+
+	sqlite3_bind_text(st, 1, b->id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((ni = reallocarray(b->invitees, b->ninvitees + 1,
+		    sizeof(*ni))) == NULL) {
+			sqlite3_reset(st);
+			return ENOMEM;
+		}
+		b->invitees = ni;
+		store_copy(b->invitees[b->ninvitees++], MGMTD_PHONE_MAX, st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "reading invitees", why, whylen);
+	st = store_stmt(s, ST_CREDS);
+	sqlite3_bind_text(st, 1, b->id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			sqlite3_reset(st);
+			return ENOMEM;
+		}
+		c->id = sqlite3_column_int64(st, 0);
+		store_copy(c->phone, sizeof(c->phone), st, 1);
+		c->ssrc = (uint32_t)sqlite3_column_int64(st, 2);
+		if (sqlite3_column_bytes(st, 3) == MGMTD_MASTER_LEN &&
+		    sqlite3_column_bytes(st, 4) == MGMTD_MASTER_LEN) {
+			memcpy(c->key_up, sqlite3_column_blob(st, 3),
+			    MGMTD_MASTER_LEN);
+			memcpy(c->key_down, sqlite3_column_blob(st, 4),
+			    MGMTD_MASTER_LEN);
+		}
+		c->created = sqlite3_column_int64(st, 5);
+		TAILQ_INSERT_TAIL(&b->creds, c, entry);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "reading credentials", why, whylen);
+	return 0;
+}
+
+int
+store_bookings_load(struct store *s, int64_t min_end,
+    int (*fn)(void *arg, struct booking *b), void *arg, char *why,
+    size_t whylen)
+{
+	sqlite3_stmt *st;
+	struct booking *b;
+	struct booking_list list;
+	char id[MGMTD_ID_LEN + 1];
+	int rc;
+
+	/* Rows first, details after: one statement runs at a time. */
+	TAILQ_INIT(&list);
+	st = store_stmt(s, ST_BOOKINGS);
+	sqlite3_bind_int64(st, 1, min_end);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((b = booking_new()) == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		store_copy(b->id, sizeof(b->id), st, 0);
+		store_copy(b->organiser, sizeof(b->organiser), st, 1);
+		store_copy(b->server, sizeof(b->server), st, 2);
+		b->port = sqlite3_column_int(st, 3);
+		b->start = sqlite3_column_int64(st, 4);
+		b->end = sqlite3_column_int64(st, 5);
+		b->capacity = sqlite3_column_int(st, 6);
+		store_copy(b->region, sizeof(b->region), st, 7);
+		b->state = strcmp((const char *)sqlite3_column_text(st, 8),
+		    booking_state_name(BOOKING_CANCELLED)) == 0 ?
+		    BOOKING_CANCELLED : BOOKING_BOOKED;
+		b->version = (uint64_t)sqlite3_column_int64(st, 9);
+		b->created = sqlite3_column_int64(st, 10);
+		TAILQ_INSERT_TAIL(&list, b, all);
+	}
+	sqlite3_reset(st);
+	rc = rc == SQLITE_DONE ? 0 : store_fail(s, "reading bookings", why,
+	    whylen);
+	while ((b = TAILQ_FIRST(&list)) != NULL) {
+		TAILQ_REMOVE(&list, b, all);
+		if (rc == 0)
+			rc = store_booking_details(s, b, why, whylen);
+		if (rc != 0) {
+			booking_free(b);
+			continue;
+		}
+		snprintf(id, sizeof(id), "%s", b->id);
+		/* fn owns b from here, whatever it returns. */
+		if ((rc = fn(arg, b)) != 0)
+			snprintf(why, whylen, "booking %s: %s", id,
+			    strerror(rc));
+	}
+	return rc;
+}
