@@ -171,6 +171,11 @@ main(int argc, char **argv)
 	event_base_dispatch(cd.base);
 
 	mgmt_stop(&cd);
+	/*
+	 * A TLS connection freed while it was still connecting lets go of
+	 * its last reference only from its own pending callbacks: let them run.
+	 */
+	event_base_loop(cd.base, EVLOOP_NONBLOCK);
 	while ((r = TAILQ_FIRST(&cd.rooms)) != NULL)
 		room_free(r);
 	if (cd.ev_tick)

@@ -2,9 +2,9 @@
  * mgmt: confd's side of mgmtd: it registers, sends heartbeats with its
  * live load, and follows the feed of the conferences it must host.
  *
- * Each request gets a connection of its own, freed by libevent when the
- * request completes, because an HTTPS connection cannot be re-established
- * on the same TLS bufferevent.  The feed keeps exactly one long-poll open;
+ * Each request gets a connection of its own, because an HTTPS connection
+ * cannot be re-established on the same TLS bufferevent; a connection is
+ * freed just after its request's callback (never inside it), or at stop.  The feed keeps exactly one long-poll open;
  * a heartbeat never waits behind it.  When mgmtd cannot be reached, confd
  * goes on serving what it has and retries with a growing delay.
  */
@@ -42,6 +42,9 @@ struct mgmt {
 	struct event		*ev_heartbeat;
 	struct evhttp_connection *conn_feed;	/* in flight, or NULL */
 	struct evhttp_connection *conn_ctl;
+	struct evhttp_connection *dead[4];	/* done: freed by ev_reap */
+	size_t			 ndead;
+	struct event		*ev_reap;
 	bool			 registered;
 	bool			 stopping;
 	int			 backoff_ms;
@@ -100,14 +103,14 @@ mgmt_connect(struct mgmt *mg, int timeout_s)
 			return NULL;
 		bev = bufferevent_openssl_socket_new(mg->cd->base, -1, ssl,
 		    BUFFEREVENT_SSL_CONNECTING,
-		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+		    BEV_OPT_CLOSE_ON_FREE);
 		if (bev == NULL) {
 			SSL_free(ssl);
 			return NULL;
 		}
 		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 	} else if ((bev = bufferevent_socket_new(mg->cd->base, -1,
-	    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS)) == NULL)
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
 		return NULL;
 	conn = evhttp_connection_base_bufferevent_new(mg->cd->base, NULL, bev,
 	    c->mgmtd_addr, (unsigned short)c->mgmtd_port);
@@ -118,8 +121,35 @@ mgmt_connect(struct mgmt *mg, int timeout_s)
 	evhttp_connection_set_timeout(conn, timeout_s);
 	evhttp_connection_set_retries(conn, 0);
 	evhttp_connection_set_max_body_size(conn, MGMT_MAX_BODY);
-	evhttp_connection_free_on_completion(conn);
 	return conn;
+}
+
+static void
+mgmt_on_reap(evutil_socket_t fd, short what, void *arg)
+{
+	struct mgmt *mg = arg;
+
+	(void)fd;
+	(void)what;
+	while (mg->ndead > 0)
+		evhttp_connection_free(mg->dead[--mg->ndead]);
+}
+
+/*
+ * Hands over a connection whose request is done (or was never sent) to be
+ * freed once the callback that saw it has returned.  *connp is cleared.
+ */
+static void
+mgmt_done(struct mgmt *mg, struct evhttp_connection **connp)
+{
+	struct timeval now = { 0, 0 };
+
+	if (*connp == NULL)
+		return;
+	/* Two connections at most are ever in flight. */
+	mg->dead[mg->ndead++] = *connp;
+	*connp = NULL;
+	evtimer_add(mg->ev_reap, &now);
 }
 
 /* Sends one request; body may be NULL.  0, or an errno when not sent. */
@@ -261,7 +291,7 @@ mgmt_on_heartbeat_done(struct evhttp_request *req, void *arg)
 	char why[256];
 	int status;
 
-	mg->conn_ctl = NULL;
+	mgmt_done(mg, &mg->conn_ctl);
 	status = mgmt_answer(req, &body);
 	if (status == 409 && mg->registered) {
 		/* mgmtd lost us (a new store): register again. */
@@ -300,7 +330,7 @@ mgmt_on_heartbeat(evutil_socket_t fd, short what, void *arg)
 	    mg->cd->conf.server_id);
 	if (body == NULL || mgmt_send(mg, mg->conn_ctl, EVHTTP_REQ_POST, uri,
 	    body, mgmt_on_heartbeat_done) != 0)
-		mg->conn_ctl = NULL;
+		mgmt_done(mg, &mg->conn_ctl);
 	json_decref(body);
 }
 
@@ -313,7 +343,7 @@ mgmt_on_registered(struct evhttp_request *req, void *arg)
 	char why[256];
 	int status;
 
-	mg->conn_ctl = NULL;
+	mgmt_done(mg, &mg->conn_ctl);
 	status = mgmt_answer(req, &body);
 	if (status != 200 || json_unpack(body, "{s:I}",
 	    "heartbeat_interval_ms", &hb) != 0) {
@@ -374,7 +404,7 @@ mgmt_register(struct mgmt *mg)
 	snprintf(uri, sizeof(uri), "/v1/servers/%s/register", c->server_id);
 	if (body == NULL || mgmt_send(mg, mg->conn_ctl, EVHTTP_REQ_POST, uri,
 	    body, mgmt_on_registered) != 0) {
-		mg->conn_ctl = NULL;
+		mgmt_done(mg, &mg->conn_ctl);
 		mgmt_retry(mg);
 	}
 	json_decref(body);
@@ -583,7 +613,7 @@ mgmt_on_feed(struct evhttp_request *req, void *arg)
 	char why[256];
 	int status;
 
-	mg->conn_feed = NULL;
+	mgmt_done(mg, &mg->conn_feed);
 	if (mg->stopping)
 		return;
 	status = mgmt_answer(req, &body);
@@ -637,7 +667,7 @@ mgmt_feed(struct mgmt *mg)
 		    mg->cd->conf.server_id, MGMT_FEED_WAIT_S);
 	if (mgmt_send(mg, mg->conn_feed, EVHTTP_REQ_GET, uri, NULL,
 	    mgmt_on_feed) != 0) {
-		mg->conn_feed = NULL;
+		mgmt_done(mg, &mg->conn_feed);
 		mgmt_retry(mg);
 	}
 }
@@ -660,7 +690,9 @@ mgmt_start(struct confd *cd, char *why, size_t whylen)
 		return err;
 	mg->ev_retry = evtimer_new(cd->base, mgmt_on_retry, mg);
 	mg->ev_heartbeat = evtimer_new(cd->base, mgmt_on_heartbeat, mg);
-	if (mg->ev_retry == NULL || mg->ev_heartbeat == NULL) {
+	mg->ev_reap = evtimer_new(cd->base, mgmt_on_reap, mg);
+	if (mg->ev_retry == NULL || mg->ev_heartbeat == NULL ||
+	    mg->ev_reap == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return ENOMEM;
 	}
@@ -682,6 +714,10 @@ mgmt_stop(struct confd *cd)
 		evhttp_connection_free(mg->conn_feed);
 	if (mg->conn_ctl)
 		evhttp_connection_free(mg->conn_ctl);
+	if (mg->ev_reap) {
+		mgmt_on_reap(-1, 0, mg);
+		event_free(mg->ev_reap);
+	}
 	if (mg->ev_retry)
 		event_free(mg->ev_retry);
 	if (mg->ev_heartbeat)

@@ -30,13 +30,13 @@ def free_udp_port():
 class Confd(Daemon):
     """A confd with the given rooms: {name: {"port":, "key":, ...}}."""
 
-    def __init__(self, rooms, extra="", level="info"):
+    def __init__(self, rooms, extra="", level="info", server_id="test"):
         self.metrics_port = free_port()
         self.rooms = rooms
-        text = ("[general]\nlog_level = %s\nserver_id = test\n"
+        text = ("[general]\nlog_level = %s\nserver_id = %s\n"
                 "[media]\nipv4 = 127.0.0.1\nipv6 = ::1\n%s\n"
                 "[metrics]\nport = %d\n"
-                % (level, extra, self.metrics_port))
+                % (level, server_id, extra, self.metrics_port))
         for name, r in rooms.items():
             text += "[room %s]\n" % name
             for k, v in r.items():

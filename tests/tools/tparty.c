@@ -46,6 +46,9 @@ struct tparty_party {
 	double		 freq;		/* 0: silence */
 	struct call	*call;		/* owned */
 	struct event	*ev_start;	/* owned */
+	bool		 own_keys;	/* a booked participant's credential */
+	uint8_t		 key_up[SRTPX_MAX_MASTER];	/* wiped */
+	uint8_t		 key_down[SRTPX_MAX_MASTER];
 };
 
 /* What the command line asks for, and the run. */
@@ -174,26 +177,31 @@ tparty_measure(struct tparty *tp, double hz)
 	tp->freqs[tp->nfreqs++] = hz;
 }
 
-/* Adds a party from "SSRC:FREQ", or exits with a usage error. */
+/*
+ * Adds a party from "SSRC:FREQ", or "SSRC:FREQ:KEY_UP:KEY_DOWN" for a
+ * participant of a booked conference with keys of its own, or exits with a
+ * usage error.
+ */
 static void
 tparty_add(struct tparty *tp, const char *arg)
 {
 	struct tparty_party *p;
-	char ssrc[32];
+	char ssrc[32], freq[32], up[64], down[64], why[128];
 	const char *colon = strchr(arg, ':');
 	uint64_t v;
 	double hz;
 	size_t i;
+	int n;
 
-	if (colon == NULL || (size_t)(colon - arg) >= sizeof(ssrc))
-		tparty_bad("party '%s' is not SSRC:FREQ", arg);
-	memcpy(ssrc, arg, (size_t)(colon - arg));
-	ssrc[colon - arg] = '\0';
+	up[0] = down[0] = '\0';
+	n = sscanf(arg, "%31[^:]:%31[^:]:%63[^:]:%63s", ssrc, freq, up, down);
+	if (colon == NULL || (n != 2 && n != 4))
+		tparty_bad("party '%s' is not SSRC:FREQ[:KEY_UP:KEY_DOWN]", arg);
 	if (!tparty_uint(ssrc, UINT32_MAX, &v))
 		tparty_bad("party '%s': '%s' is not a 32-bit SSRC", arg, ssrc);
-	if (!tparty_num(colon + 1, 0, TONE_RATE / 2 - 1, &hz))
+	if (!tparty_num(freq, 0, TONE_RATE / 2 - 1, &hz))
 		tparty_bad("party '%s': '%s' is not a frequency of 0..%d Hz",
-		    arg, colon + 1, TONE_RATE / 2 - 1);
+		    arg, freq, TONE_RATE / 2 - 1);
 	for (i = 0; i < tp->nparties; i++) {
 		if (tp->parties[i].ssrc == (uint32_t)v)
 			tparty_bad("SSRC %s is given twice", ssrc);
@@ -207,6 +215,13 @@ tparty_add(struct tparty *tp, const char *arg)
 	p->tp = tp;
 	p->ssrc = (uint32_t)v;
 	p->freq = hz;
+	if (n == 4) {
+		if (srtpx_key_decode(tp->suite, up, p->key_up, why,
+		    sizeof(why)) != 0 || srtpx_key_decode(tp->suite, down,
+		    p->key_down, why, sizeof(why)) != 0)
+			tparty_bad("party %s: key: %s", ssrc, why);
+		p->own_keys = true;
+	}
 	if (hz != 0)
 		tparty_measure(tp, hz);
 }
@@ -301,9 +316,11 @@ tparty_args(struct tparty *tp, int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (tp->addr == NULL || tp->port == 0 || key == NULL ||
+	if (key == NULL)
+		key = "";
+	if (tp->addr == NULL || tp->port == 0 ||
 	    tp->seconds == 0)
-		tparty_bad("-a, -p, -k and -d are required");
+		tparty_bad("-a, -p and -d are required");
 	if (inet_pton(AF_INET, tp->addr, &in) != 1 &&
 	    inet_pton(AF_INET6, tp->addr, &in6) != 1)
 		tparty_bad("-a: '%s' is not an IPv4 or IPv6 address", tp->addr);
@@ -320,10 +337,14 @@ tparty_args(struct tparty *tp, int argc, char **argv)
 		fprintf(stderr, "tparty: out of memory\n");
 		exit(1);
 	}
-	for (; argc > 0; argc--, argv++)
+	for (; argc > 0; argc--, argv++) {
 		tparty_add(tp, *argv);
+		if (!tp->parties[tp->nparties - 1].own_keys && *key == '\0')
+			tparty_bad("party %s has no keys: give -k", *argv);
+	}
 	/* Last, so that no other usage error leaves the key in memory. */
-	if (srtpx_key_decode(tp->suite, key, tp->key, why, sizeof(why)) != 0)
+	if (*key != '\0' &&
+	    srtpx_key_decode(tp->suite, key, tp->key, why, sizeof(why)) != 0)
 		tparty_bad("-k: %s", why);
 }
 
@@ -405,8 +426,10 @@ tparty_setup(struct tparty *tp)
 		conf.ssrc = p->ssrc;
 		conf.suite = tp->suite;
 		/* A standalone room has one key for both directions. */
-		memcpy(conf.tx_key, tp->key, sizeof(conf.tx_key));
-		memcpy(conf.rx_key, tp->key, sizeof(conf.rx_key));
+		memcpy(conf.tx_key, p->own_keys ? p->key_up : tp->key,
+		    sizeof(conf.tx_key));
+		memcpy(conf.rx_key, p->own_keys ? p->key_down : tp->key,
+		    sizeof(conf.rx_key));
 		if (p->freq > 0) {
 			conf.source = CALL_SRC_TONE;
 			conf.tone_hz = p->freq;
@@ -528,6 +551,9 @@ tparty_free(struct tparty *tp)
 		if (tp->parties[i].ev_start != NULL)
 			event_free(tp->parties[i].ev_start);
 	}
+	if (tp->parties != NULL)
+		sodium_memzero(tp->parties, tp->nparties *
+		    sizeof(*tp->parties));
 	free(tp->parties);
 	if (tp->ev_stop != NULL)
 		event_free(tp->ev_stop);
