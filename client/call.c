@@ -99,6 +99,15 @@ struct call {
 
 	struct call_stats	 st;
 	struct log_rl		 rl;
+	/*
+	 * A server that restarted sends a new stream under the same SSRC,
+	 * whose sequence numbers the old context misreads: after a run of
+	 * authentication failures the receiving context starts afresh.
+	 */
+	uint8_t			 rx_key[SRTPX_MAX_MASTER];	/* wiped */
+	enum srtpx_suite	 suite;
+	unsigned		 auth_streak;
+	uint64_t		 last_resync_ms;
 	int16_t			 txpcm[CALL_FRAME];
 	int16_t			 pcm[CALL_DEC_MAX];
 	uint8_t			 txbuf[CALL_PKT_MAX];
@@ -352,6 +361,8 @@ call_srtp(struct call *c, const struct call_conf *conf, char *why,
 {
 	int err;
 
+	memcpy(c->rx_key, conf->rx_key, sizeof(c->rx_key));
+	c->suite = conf->suite;
 	if ((err = srtpx_new(&c->tx, conf->suite, conf->tx_key, SRTPX_OUT,
 	    conf->ssrc)) != 0 || (err = srtpx_new(&c->rx, conf->suite,
 	    conf->rx_key, SRTPX_IN, c->rx_ssrc)) != 0) {
@@ -910,18 +921,54 @@ call_verdict(struct call *c, int rc)
 	}
 }
 
+#define CALL_RESYNC_AFTER	25	/* failed packets in a row: 0.5 s */
+
+/*
+ * Starts the receiving context afresh after half a second of packets that
+ * all fail authentication or the replay check, at most once every five
+ * seconds: what a server that restarted sends looks exactly like that.
+ */
+static void
+call_resync(struct call *c, uint64_t now_ms)
+{
+	struct srtpx *rx;
+
+	if (++c->auth_streak < CALL_RESYNC_AFTER ||
+	    (c->last_resync_ms != 0 && now_ms - c->last_resync_ms < 5000))
+		return;
+	if (srtpx_new(&rx, c->suite, c->rx_key, SRTPX_IN, c->rx_ssrc) != 0)
+		return;
+	srtpx_free(c->rx);
+	c->rx = rx;
+	c->auth_streak = 0;
+	c->last_resync_ms = now_ms;
+	c->st.resyncs++;
+	jbuf_reset(c->jb);
+	memset(&c->rxseq, 0, sizeof(c->rxseq));
+	c->have_base = false;
+	log_info("call", "%08x: the server's stream restarted: listening "
+	    "to the new one", c->conf.ssrc);
+}
+
 static void
 call_rx_rtp(struct call *c, uint8_t *buf, size_t len, uint64_t now_ms)
 {
 	struct rtp_level lvl;
 	struct rtp_hdr h;
 	uint32_t ext;
+	int rc;
 
 	if (call_get32(buf + 8) != c->rx_ssrc) {
 		c->st.foreign++;
 		return;
 	}
-	if (!call_verdict(c, srtpx_unprotect(c->rx, buf, &len)))
+	rc = srtpx_unprotect(c->rx, buf, &len);
+	/* A new stream reads as forged or as too old, by where it starts. */
+	if (rc == SRTPX_E_AUTH || rc == SRTPX_E_REPLAY)
+		call_resync(c, now_ms);
+	else if (rc == SRTPX_OK)
+		c->auth_streak = 0;
+	if (!call_verdict(c, rc))
 		return;
 	if (rtp_parse(buf, len, &h) != 0 ||
 	    h.pt != (uint8_t)c->conf.payload_type) {
@@ -1083,6 +1130,7 @@ call_free(struct call *c)
 		close(c->fd);
 	srtpx_free(c->tx);
 	srtpx_free(c->rx);
+	sodium_memzero(c->rx_key, sizeof(c->rx_key));
 	if (c->enc != NULL)
 		opus_encoder_destroy(c->enc);
 	if (c->dec != NULL)

@@ -115,6 +115,7 @@ struct call_stats {
 	uint64_t	bye_received;	/* BYEs of the stream we receive */
 	uint64_t	frames_played;	/* ticks that played a frame */
 	uint64_t	ticks_skipped;	/* periods a stalled loop lost */
+	uint64_t	resyncs;	/* the server's stream started anew */
 	double		jitter_ms;	/* RFC 3550 interarrival jitter */
 	int		level;		/* of the last frame heard, in -dBov */
 					/* (0 loud .. 127 silent) */

@@ -60,9 +60,14 @@ static const struct cfg_opt confd_opts[] = {
 	  F(complexity) },
 	{ "opus", "fec", CFG_BOOL, 0, 0, NULL, "yes",
 	  "Send in-band forward error correction.", 0, F(fec) },
-	{ "opus", "dtx", CFG_BOOL, 0, 0, NULL, "yes",
-	  "Send almost nothing while a mix is silent (discontinuous "
-	  "transmission).", 0, F(dtx) },
+	/*
+	 * Off by default: confd already sends nothing while nobody speaks,
+	 * and Opus's own voice detection takes steady tones (music, a test
+	 * tone) for silence and drops them.
+	 */
+	{ "opus", "dtx", CFG_BOOL, 0, 0, NULL, "no",
+	  "Let the encoder send almost nothing when it judges a mix silent.",
+	  0, F(dtx) },
 	{ "opus", "loss_percent", CFG_INT, 0, 100, NULL, "10",
 	  "Packet loss the encoder plans its forward error correction for.",
 	  0, F(loss_percent) },

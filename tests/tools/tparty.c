@@ -512,7 +512,7 @@ tparty_print(const struct tparty *tp, const struct tparty_party *p)
 		    json_real(call_tone_ratio(p->call, tp->freqs[i])));
 	}
 	o = json_pack("{s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, "
-	    "s:o, s:I, s:I, s:I, s:f, s:I}",
+	    "s:o, s:I, s:I, s:I, s:f, s:I, s:I}",
 	    "ssrc", (json_int_t)p->ssrc,
 	    "freq", tparty_json_num(p->freq),
 	    "sent", (json_int_t)st.sent,
@@ -528,7 +528,8 @@ tparty_print(const struct tparty *tp, const struct tparty_party *p)
 	    "foreign", (json_int_t)st.foreign,
 	    "rtcp_received", (json_int_t)st.rtcp_received,
 	    "jitter_ms", st.jitter_ms,
-	    "level", (json_int_t)st.level);
+	    "level", (json_int_t)st.level,
+	    "resyncs", (json_int_t)st.resyncs);
 	if (o == NULL)
 		return 1;
 	line = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(6));
