@@ -90,12 +90,7 @@ struct call {
 	/* The receive side. */
 	uint64_t		 play_tick;
 	bool			 analysing;	/* a frame played: measure */
-	struct rtp_seq		 rxseq;
-	bool			 have_base;
-	uint32_t		 base_seq;
-	uint32_t		 expected_prior, received_prior;
-	uint32_t		 lsr;		/* of the last SR received */
-	uint64_t		 lsr_ms;	/* when; 0: none */
+	struct rtp_rx		 rx_report;	/* for our reports */
 
 	struct call_stats	 st;
 	struct log_rl		 rl;
@@ -728,36 +723,9 @@ static bool
 call_report_block(struct call *c, uint64_t now_ms, struct rtcp_rb *rb)
 {
 	struct jbuf_stats js;
-	uint32_t ext, expected, exp_int, rcv_int;
-	int64_t lost, lost_int;
 
-	if (!c->have_base)
-		return false;
 	jbuf_get_stats(c->jb, &js);
-	memset(rb, 0, sizeof(*rb));
-	rb->ssrc = c->rx_ssrc;
-	ext = rtp_seq_highest(&c->rxseq);
-	expected = ext - c->base_seq + 1;
-	lost = (int64_t)expected - (int64_t)c->st.received;
-	if (lost > 0x7fffff)
-		lost = 0x7fffff;
-	if (lost < -0x800000)
-		lost = -0x800000;
-	exp_int = expected - c->expected_prior;
-	rcv_int = (uint32_t)c->st.received - c->received_prior;
-	c->expected_prior = expected;
-	c->received_prior = (uint32_t)c->st.received;
-	lost_int = (int64_t)exp_int - (int64_t)rcv_int;
-	rb->fraction = exp_int == 0 || lost_int <= 0 ? 0 :
-	    (uint8_t)((lost_int << 8) / exp_int);
-	rb->lost = (int32_t)lost;
-	rb->ext_seq = ext;
-	rb->jitter = js.jitter;
-	if (c->lsr_ms != 0) {
-		rb->lsr = c->lsr;
-		rb->dlsr = (uint32_t)(((now_ms - c->lsr_ms) << 16) / 1000);
-	}
-	return true;
+	return rtp_rx_block(&c->rx_report, c->rx_ssrc, js.jitter, now_ms, rb);
 }
 
 /* Sends a sender report, or with bye a receiver report and a BYE. */
@@ -944,8 +912,7 @@ call_resync(struct call *c, uint64_t now_ms)
 	c->last_resync_ms = now_ms;
 	c->st.resyncs++;
 	jbuf_reset(c->jb);
-	memset(&c->rxseq, 0, sizeof(c->rxseq));
-	c->have_base = false;
+	memset(&c->rx_report, 0, sizeof(c->rx_report));
 	log_info("call", "%08x: the server's stream restarted: listening "
 	    "to the new one", c->conf.ssrc);
 }
@@ -955,7 +922,6 @@ call_rx_rtp(struct call *c, uint8_t *buf, size_t len, uint64_t now_ms)
 {
 	struct rtp_level lvl;
 	struct rtp_hdr h;
-	uint32_t ext;
 	int rc;
 
 	if (call_get32(buf + 8) != c->rx_ssrc) {
@@ -976,10 +942,7 @@ call_rx_rtp(struct call *c, uint8_t *buf, size_t len, uint64_t now_ms)
 		return;
 	}
 	c->st.received++;
-	if (rtp_seq_update(&c->rxseq, h.seq, &ext) == 0 && !c->have_base) {
-		c->base_seq = ext;
-		c->have_base = true;
-	}
+	(void)rtp_rx_packet(&c->rx_report, h.seq);
 	if (h.has_ext && rtp_ext_level(&h, (uint8_t)c->conf.level_ext_id,
 	    &lvl) == 0)
 		c->st.rx_level = lvl.level;
@@ -1005,8 +968,7 @@ call_rx_rtcp(struct call *c, uint8_t *buf, size_t len, uint64_t now_ms)
 	}
 	c->st.rtcp_received++;
 	if (info.has_sr) {
-		c->lsr = rtp_ntp_middle(info.sr.ntp);
-		c->lsr_ms = now_ms;
+		rtp_rx_sr(&c->rx_report, info.sr.ntp, now_ms);
 	}
 	for (i = 0; i < info.nrb; i++)
 		if (info.rb[i].ssrc == c->conf.ssrc)

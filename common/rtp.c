@@ -660,3 +660,61 @@ rtp_ntp_middle(uint64_t ntp)
 {
 	return (uint32_t)(ntp >> 16);
 }
+
+int
+rtp_rx_packet(struct rtp_rx *rx, uint16_t seq)
+{
+	uint32_t ext;
+
+	if (rtp_seq_update(&rx->seq, seq, &ext) != 0)
+		return ERANGE;
+	if (!rx->have_base) {
+		rx->base = ext;
+		rx->have_base = true;
+	}
+	rx->received++;
+	return 0;
+}
+
+void
+rtp_rx_sr(struct rtp_rx *rx, uint64_t ntp, uint64_t now_ms)
+{
+	rx->lsr = rtp_ntp_middle(ntp);
+	rx->lsr_ms = now_ms;
+}
+
+bool
+rtp_rx_block(struct rtp_rx *rx, uint32_t ssrc, uint32_t jitter,
+    uint64_t now_ms, struct rtcp_rb *rb)
+{
+	uint32_t ext, expected, exp_int, rcv_int;
+	int64_t lost, lost_int;
+
+	if (!rx->have_base)
+		return false;
+	memset(rb, 0, sizeof(*rb));
+	rb->ssrc = ssrc;
+	ext = rtp_seq_highest(&rx->seq);
+	expected = ext - rx->base + 1;
+	/* Duplicates can make it negative; the field holds 24 bits. */
+	lost = (int64_t)expected - (int64_t)rx->received;
+	if (lost > 0x7fffff)
+		lost = 0x7fffff;
+	if (lost < -0x800000)
+		lost = -0x800000;
+	exp_int = expected - rx->expected_prior;
+	rcv_int = rx->received - rx->received_prior;
+	rx->expected_prior = expected;
+	rx->received_prior = rx->received;
+	lost_int = (int64_t)exp_int - (int64_t)rcv_int;
+	rb->fraction = exp_int == 0 || lost_int <= 0 ? 0 :
+	    (uint8_t)((lost_int << 8) / exp_int);
+	rb->lost = (int32_t)lost;
+	rb->ext_seq = ext;
+	rb->jitter = jitter;
+	if (rx->lsr_ms != 0) {
+		rb->lsr = rx->lsr;
+		rb->dlsr = (uint32_t)(((now_ms - rx->lsr_ms) << 16) / 1000);
+	}
+	return true;
+}

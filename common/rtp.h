@@ -212,4 +212,29 @@ uint64_t rtp_ntp_from_timespec(const struct timespec *ts);
 /* The middle 32 bits of an NTP timestamp, as in LSR. */
 uint32_t rtp_ntp_middle(uint64_t ntp);
 
+/*
+ * What a receiver keeps about one stream for its reception reports
+ * (RFC 3550 A.3): zero-initialise it.
+ */
+struct rtp_rx {
+	struct rtp_seq	seq;
+	uint32_t	base;		/* first extended seq, if have_base */
+	bool		have_base;
+	uint32_t	received;	/* packets counted with rtp_rx_packet() */
+	uint32_t	expected_prior, received_prior;
+	uint32_t	lsr;		/* middle of the last SR's NTP time */
+	uint64_t	lsr_ms;		/* when it came; 0: no SR yet */
+};
+
+/* Counts an authentic packet of the stream; 0, or ERANGE when dropped. */
+int	rtp_rx_packet(struct rtp_rx *rx, uint16_t seq);
+/* Notes a sender report of the stream received at now_ms. */
+void	rtp_rx_sr(struct rtp_rx *rx, uint64_t ntp, uint64_t now_ms);
+/*
+ * Fills the report block on the stream (ssrc, its jitter in timestamp
+ * units) and starts the next reporting interval; false before any packet.
+ */
+bool	rtp_rx_block(struct rtp_rx *rx, uint32_t ssrc, uint32_t jitter,
+	    uint64_t now_ms, struct rtcp_rb *rb);
+
 #endif

@@ -133,12 +133,7 @@ struct part {
 	uint64_t	 frame_arrival_us;	/* of this tick's frame, or 0 */
 	uint64_t	 joined_ms;
 	uint64_t	 last_sr_ms;
-	struct rtp_seq	 rxseq;		/* of its packets, for reports */
-	uint32_t	 base_seq;	/* first extended seq received */
-	bool		 have_base;
-	uint32_t	 expected_prior, received_prior;
-	uint32_t	 lsr;		/* middle of its last SR's NTP time */
-	uint64_t	 lsr_ms;	/* when that SR came */
+	struct rtp_rx	 rx_report;	/* of its packets, for our reports */
 	uint32_t	 rr_jitter;	/* from its receiver reports */
 	uint8_t		 rr_fraction;
 	int32_t		 rr_lost;

@@ -153,7 +153,7 @@ rx_rtp(struct room *r, uint8_t *buf, size_t len,
 	struct rtp_level lvl;
 	struct rtp_hdr h;
 	struct part *p;
-	uint32_t ssrc = rx_ssrc(buf, 8), ext;
+	uint32_t ssrc = rx_ssrc(buf, 8);
 
 	if ((p = room_find(r, ssrc)) == NULL) {
 		if ((p = rx_admit(r, ssrc, buf, &len, ss, sslen, now)) == NULL)
@@ -187,10 +187,7 @@ rx_rtp(struct room *r, uint8_t *buf, size_t len,
 	}
 	p->st.rx_packets++;
 	p->st.rx_bytes += len;
-	if (rtp_seq_update(&p->rxseq, h.seq, &ext) == 0 && !p->have_base) {
-		p->base_seq = ext;
-		p->have_base = true;
-	}
+	(void)rtp_rx_packet(&p->rx_report, h.seq);
 	if (conf->level_ext_id != 0 && h.has_ext &&
 	    rtp_ext_level(&h, (uint8_t)conf->level_ext_id, &lvl) == 0)
 		p->ext_level = lvl.level;

@@ -1014,7 +1014,43 @@ test_random_input(void)
 	}
 }
 
+/* Reception reports: RFC 3550 A.3 loss fractions over two intervals. */
+static void
+test_rx_report(void)
+{
+	struct rtp_rx rx;
+	struct rtcp_rb rb;
+	uint16_t seq;
+
+	memset(&rx, 0, sizeof(rx));
+	CHECK(!rtp_rx_block(&rx, 7, 0, 0, &rb));
+	/* 65530..65533, then 65535..9 across the wrap: 65534 is lost. */
+	for (seq = 65530; seq != 65534; seq++)
+		CHECK_INT(rtp_rx_packet(&rx, seq), ==, 0);
+	for (seq = 65535; seq != 10; seq++)
+		CHECK_INT(rtp_rx_packet(&rx, seq), ==, 0);
+	rtp_rx_sr(&rx, 0x1122334455667788ULL, 1000);
+	CHECK(rtp_rx_block(&rx, 7, 480, 1500, &rb));
+	CHECK_INT(rb.ssrc, ==, 7);
+	CHECK_INT(rb.ext_seq, ==, 65536 + 9);
+	CHECK_INT(rb.lost, ==, 1);
+	/* 1 of 16 expected: 256 / 16. */
+	CHECK_INT(rb.fraction, ==, 16);
+	CHECK_INT(rb.jitter, ==, 480);
+	CHECK_INT(rb.lsr, ==, 0x33445566);
+	CHECK_INT(rb.dlsr, ==, 32768);
+	/* Next interval: 10..13 and 16..19; 14 and 15 lost, 2 of 10. */
+	for (seq = 10; seq < 14; seq++)
+		rtp_rx_packet(&rx, seq);
+	for (seq = 16; seq < 20; seq++)
+		rtp_rx_packet(&rx, seq);
+	CHECK(rtp_rx_block(&rx, 7, 0, 2000, &rb));
+	CHECK_INT(rb.lost, ==, 3);
+	CHECK_INT(rb.fraction, ==, (2 << 8) / 10);
+}
+
 CHECK_MAIN(
+	CHECK_CASE(test_rx_report),
 	CHECK_CASE(test_rtp_minimal),
 	CHECK_CASE(test_rtp_csrc),
 	CHECK_CASE(test_rtp_bad_version),
