@@ -34,6 +34,28 @@ rx_latch(struct part *p, const struct sockaddr_storage *ss, socklen_t len)
 	    p->room->name, p->ssrc);
 }
 
+/* Counts an SRTP verdict on a participant's packet; true when authentic. */
+static bool
+rx_verdict(struct part *p, int rc)
+{
+	switch (rc) {
+	case SRTPX_OK:
+		return true;
+	case SRTPX_E_REPLAY:
+		p->st.replay++;
+		break;
+	case SRTPX_E_AUTH:
+		p->st.auth_fail++;
+		log_debug_rl(&p->room->rl, "rx", "%s: %08x: authentication "
+		    "failed", p->room->name, p->ssrc);
+		break;
+	default:
+		p->st.malformed++;
+		break;
+	}
+	return false;
+}
+
 static void
 rx_rtcp(struct room *r, uint8_t *buf, size_t len,
     const struct sockaddr_storage *ss, socklen_t sslen)
@@ -48,19 +70,8 @@ rx_rtcp(struct room *r, uint8_t *buf, size_t len,
 		r->unknown_ssrc++;
 		return;
 	}
-	switch (srtpx_unprotect_rtcp(p->rx, buf, &len)) {
-	case SRTPX_OK:
-		break;
-	case SRTPX_E_REPLAY:
-		p->st.replay++;
+	if (!rx_verdict(p, srtpx_unprotect_rtcp(p->rx, buf, &len)))
 		return;
-	case SRTPX_E_AUTH:
-		p->st.auth_fail++;
-		return;
-	default:
-		p->st.malformed++;
-		return;
-	}
 	rx_latch(p, ss, sslen);
 	p->last_rx_ms = confd_now_ms();
 	rtcp_handle(p, buf, len);
@@ -158,23 +169,8 @@ rx_rtp(struct room *r, uint8_t *buf, size_t len,
 	if ((p = room_find(r, ssrc)) == NULL) {
 		if ((p = rx_admit(r, ssrc, buf, &len, ss, sslen, now)) == NULL)
 			return;
-	} else {
-		switch (srtpx_unprotect(p->rx, buf, &len)) {
-		case SRTPX_OK:
-			break;
-		case SRTPX_E_REPLAY:
-			p->st.replay++;
-			return;
-		case SRTPX_E_AUTH:
-			p->st.auth_fail++;
-			log_debug_rl(&r->rl, "rx", "%s: %08x: authentication "
-			    "failed", r->name, ssrc);
-			return;
-		default:
-			p->st.malformed++;
-			return;
-		}
-	}
+	} else if (!rx_verdict(p, srtpx_unprotect(p->rx, buf, &len)))
+		return;
 	rx_latch(p, ss, sslen);
 	p->last_rx_ms = now;
 	if (rtp_parse(buf, len, &h) != 0) {
