@@ -79,7 +79,7 @@ UNITS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC)) $(B)/cfgdoc
 
 .SECONDARY:
-.PHONY: all test tests deps install docs check-docs demo bench clean
+.PHONY: all test tests deps install docs check-docs demo bench soak clean
 all: $(PROGS)
 
 $(B)/obj/%.o: %.c
@@ -145,6 +145,17 @@ demo: deps
 	$(MAKE) --no-print-directory all tests
 	python3 tools/demo.py
 
+# How many participants confd mixes on one core, with the release build;
+# the method is in docs/performance.md.  BENCH_QUICK=1: about two minutes.
+bench: deps
+	$(MAKE) --no-print-directory all tests
+	python3 tools/bench.py
+
+# An hour of churn under ASan: memory, the mixing clock, leaks.
+soak: deps
+	$(MAKE) --no-print-directory SAN=1 tests
+	python3 tools/soak.py
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
@@ -202,9 +213,19 @@ FUZZ_NAMES   := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRC))
 FUZZ_TARGETS ?= $(FUZZ_NAMES)
 FUZZERS      := $(addprefix $(FUZZ_B)/,$(FUZZ_NAMES))
 fuzzobj = $(patsubst %.c,$(FUZZ_B)/obj/%.o,$(1))
-# Every fuzzer links every library; the linker takes what it uses.
 FUZZ_LIBS    := $(FUZZ_B)/libconfd.a $(FUZZ_B)/libmgmtd.a \
                 $(FUZZ_B)/libclient.a $(FUZZ_B)/libcommon.a
+# The libraries a fuzzer links, in link order: all of them unless it says
+# otherwise, so that one module half-way through a change elsewhere does
+# not keep the others from being built.
+FUZZ_LIBS_fuzz_rtp     := common
+FUZZ_LIBS_fuzz_rtcp    := common
+FUZZ_LIBS_fuzz_srtp_rx := common
+FUZZ_LIBS_fuzz_jbuf    := common
+FUZZ_LIBS_fuzz_cfg     := confd common
+FUZZ_LIBS_fuzz_acode   := common
+fuzz_libs = $(patsubst %,$(FUZZ_B)/lib%.a,\
+            $(or $(FUZZ_LIBS_$(1)),confd mgmtd client common))
 
 # The largest input worth trying: a datagram as confd reads it (1500
 # bytes, plus the 3 bytes of fuzz_srtp_rx's own header), a program of
@@ -242,7 +263,8 @@ $(FUZZ_LIBS):
 	@rm -f $@
 	$(Q)$(if $^,$(AR) rcs $@ $^,$(AR) rcs $@)
 
-$(FUZZERS): $(FUZZ_B)/%: $(FUZZ_B)/obj/tests/fuzz/%.o $(FUZZ_LIBS)
+$(foreach n,$(FUZZ_NAMES),$(eval $(FUZZ_B)/$(n): $(call fuzz_libs,$(n))))
+$(FUZZERS): $(FUZZ_B)/%: $(FUZZ_B)/obj/tests/fuzz/%.o
 	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ \
 	    $(LDLIBS)
 
