@@ -74,6 +74,8 @@ static const struct api_route api_routes[] = {
 	  api_booking_extend },
 	{ EVHTTP_REQ_POST, "/v1/bookings/*/access", AUTH_ORGANISER, true,
 	  api_booking_access },
+	{ EVHTTP_REQ_GET, "/v1/bookings/*/access", AUTH_ORGANISER, false,
+	  api_access_list },
 };
 
 #define API_NROUTES	(sizeof(api_routes) / sizeof(api_routes[0]))
@@ -114,7 +116,9 @@ void
 api_reply(struct evhttp_request *req, int status, json_t *body)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	const struct evhttp_uri *uri;
 	struct evbuffer *buf;
+	const char *path;
 	char *text;
 
 	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
@@ -133,9 +137,12 @@ api_reply(struct evhttp_request *req, int status, json_t *body)
 	free(text);
 	evhttp_add_header(h, "Content-Type", "application/json");
 	evhttp_add_header(h, "Cache-Control", "no-store");
+	/* The path only: a query may hold a secret (a report's token). */
+	uri = evhttp_request_get_evhttp_uri(req);
+	path = uri ? evhttp_uri_get_path(uri) : NULL;
 	log_debug("api", "%s %s: %d",
 	    api_method_name(evhttp_request_get_command(req)),
-	    evhttp_request_get_uri(req), status);
+	    path ? path : "?", status);
 	evhttp_send_reply(req, status, NULL, buf);
 	evbuffer_free(buf);
 }

@@ -1,8 +1,9 @@
 /*
  * api_bookings: the half of the API that organisers use: bookings (create,
- * list, get, extend, cancel) and access requests, which issue the
- * credential of one invited phone.  An organiser sees only its own
- * bookings; another's look as if they did not exist.
+ * list, get, extend, cancel) and access requests, which issue the two
+ * access codes of one invited phone: code 1 in the answer, code 2 by SMS.
+ * An organiser sees only its own bookings; another's look as if they did
+ * not exist.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -278,11 +279,37 @@ api_booking_cancel(struct api_call *c)
 	api_reply_booking(c, 200, b);
 }
 
+/*
+ * An access as the API shows it, with the state of its SMS.  code1 is
+ * given only in the answer that issues it: mgmtd does not keep it.
+ */
+static json_t *
+api_access_json(const struct booking *b, const struct credential *cred,
+    const char *code1)
+{
+	json_t *o;
+
+	o = json_object();
+	json_object_set_new(o, "id", json_integer(cred->id));
+	json_object_set_new(o, "booking", json_string(b->id));
+	json_object_set_new(o, "phone", json_string(cred->phone));
+	if (code1 != NULL)
+		json_object_set_new(o, "code1", json_string(code1));
+	if (cred->expires != 0)
+		api_set_time(o, "expires", cred->expires);
+	else
+		json_object_set_new(o, "expires", json_null());
+	api_set_time(o, "created", cred->created);
+	json_object_set_new(o, "sms", cred->sms ? sms_json(cred->sms) :
+	    json_null());
+	return o;
+}
+
 static const struct api_field api_access_fields[] = {
 	{ "phone", JSON_STRING, true },
 };
 
-/* POST /v1/bookings/{id}/access: an invitee's credential. */
+/* POST /v1/bookings/{id}/access: an invitee's access codes. */
 void
 api_booking_access(struct api_call *c)
 {
@@ -290,8 +317,8 @@ api_booking_access(struct api_call *c)
 	struct booking *b;
 	struct mgmtd_err e;
 	const char *phone;
-	json_t *o, *a, *body;
-	int i;
+	char code1[ACODE_CODE1_MAX];
+	json_t *body;
 
 	if ((b = api_path_booking(c)) == NULL)
 		return;
@@ -303,28 +330,37 @@ api_booking_access(struct api_call *c)
 		    "phone number in E.164 form, such as +4930123456");
 		goto fail;
 	}
-	if (booking_access(c->m, b, phone, mgmtd_now(), &cred, &e) != 0)
+	if (booking_access(c->m, b, phone, mgmtd_now(), &cred, code1,
+	    sizeof(code1), &e) != 0)
 		goto fail;
-	o = json_object();
-	json_object_set_new(o, "id", json_integer(cred->id));
-	json_object_set_new(o, "booking", json_string(b->id));
-	json_object_set_new(o, "phone", json_string(cred->phone));
-	json_object_set_new(o, "ssrc", json_integer(cred->ssrc));
-	json_object_set_new(o, "suite", json_string(MGMTD_SUITE));
-	json_object_set_new(o, "key_up", api_key_json(cred->key_up));
-	json_object_set_new(o, "key_down", api_key_json(cred->key_down));
-	json_object_set_new(o, "server", json_string(b->server));
-	a = json_array();
-	for (i = 0; i < b->srv->naddrs; i++)
-		json_array_append_new(a, json_string(b->srv->addrs[i]));
-	json_object_set_new(o, "addresses", a);
-	json_object_set_new(o, "port", json_integer(b->port));
-	api_set_time(o, "start", b->start);
-	api_set_time(o, "end", b->end);
 	body = json_object();
-	json_object_set_new(body, "credential", o);
+	json_object_set_new(body, "access", api_access_json(b, cred, code1));
+	sodium_memzero(code1, sizeof(code1));
 	api_reply(c->req, 201, body);
 	return;
 fail:
 	api_reply_err(c->req, &e);
+}
+
+/* GET /v1/bookings/{id}/access: the accesses issued, without codes. */
+void
+api_access_list(struct api_call *c)
+{
+	const struct credential *cred;
+	struct booking *b;
+	struct mgmtd_err e;
+	json_t *body, *a;
+
+	if ((b = api_path_booking(c)) == NULL)
+		return;
+	if (api_query_only(c, NULL, 0, &e) != 0) {
+		api_reply_err(c->req, &e);
+		return;
+	}
+	a = json_array();
+	TAILQ_FOREACH(cred, &b->creds, entry)
+		json_array_append_new(a, api_access_json(b, cred, NULL));
+	body = json_object();
+	json_object_set_new(body, "accesses", a);
+	api_reply(c->req, 200, body);
 }

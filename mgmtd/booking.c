@@ -1,7 +1,7 @@
 /*
  * booking: conferences booked on a server and a port for a span of time,
- * the participant credentials issued for them, and the in-memory indexes
- * (by id, and per server for the feed).
+ * the participant credentials issued for them from their access codes, and
+ * the in-memory indexes (by id, and per server for the feed).
  *
  * Every change follows one order: check against the idle table, write the
  * store and commit, and only then change memory and tell the feed.  The
@@ -40,6 +40,7 @@ booking_new(void)
 static void
 booking_cred_free(struct credential *c)
 {
+	sms_free(c->sms);
 	sodium_memzero(c, sizeof(*c));
 	free(c);
 }
@@ -403,7 +404,7 @@ booking_check_live(const struct booking *b, int64_t now, struct mgmtd_err *e)
 	return 0;
 }
 
-/* Writes a changed booking (and maybe a credential) durably. */
+/* Writes a changed booking (and maybe a credential and its SMS) durably. */
 static int
 booking_store_change(struct mgmtd *m, const struct booking *b,
     const struct credential *old, struct credential *add, char *why,
@@ -414,6 +415,8 @@ booking_store_change(struct mgmtd *m, const struct booking *b,
 	    whylen) != 0) ||
 	    (add != NULL && store_credential_insert(m->store, b->id, add, why,
 	    whylen) != 0) ||
+	    (add != NULL && add->sms != NULL && store_sms_insert(m->store,
+	    add->id, add->sms, why, whylen) != 0) ||
 	    store_booking_update(m->store, b, why, whylen) != 0 ||
 	    store_feed_set(m->store, b->version, why, whylen) != 0 ||
 	    store_commit(m->store, why, whylen) != 0) {
@@ -507,46 +510,90 @@ booking_cancel(struct mgmtd *m, struct booking *b, int64_t now,
 	b->version = m->feed_version = nb.version;
 	log_info("booking", "%s: cancelled", b->id);
 	feed_notify(m, b->srv);
+	sms_cancel_booking(m, b);
 	return 0;
 }
 
-/* A random SSRC that no other participant of b sends with. */
-static uint32_t
-booking_new_ssrc(const struct booking *b)
+bool
+booking_ssrc_taken(const struct booking *b, uint32_t ssrc)
 {
 	const struct credential *c;
-	uint32_t ssrc;
-	bool taken;
 
-	do {
-		ssrc = randombytes_random();
-		taken = ssrc == 0;
-		TAILQ_FOREACH(c, &b->creds, entry)
-			if (c->ssrc == ssrc)
-				taken = true;
-	} while (taken);
-	return ssrc;
+	/* The server sends from ~ssrc: neither may be 0 or anyone's. */
+	if (ssrc == 0 || ssrc == UINT32_MAX)
+		return true;
+	TAILQ_FOREACH(c, &b->creds, entry)
+		if (c->ssrc == ssrc || c->ssrc == ~ssrc)
+			return true;
+	return false;
+}
+
+/* Refuses an access request of a phone that is not invited. */
+static int
+booking_check_invitee(const struct booking *b, const char *phone,
+    struct mgmtd_err *e)
+{
+	size_t i;
+
+	for (i = 0; i < b->ninvitees; i++)
+		if (strcmp(b->invitees[i], phone) == 0)
+			return 0;
+	mgmtd_err_set(e, 403, "not_invited", "%s is not invited to booking %s",
+	    phone, b->id);
+	return EPERM;
+}
+
+/*
+ * Issues a pair of codes for the server's first address and the booking's
+ * port, valid until its end, into code1, code2 and ac; fresh shares until
+ * the SSRC they derive clashes with no other participant's (about n in
+ * 2^31 for n participants).
+ */
+static int
+booking_issue_codes(const struct booking *b, char *code1, size_t len1,
+    char *code2, size_t len2, struct acode_cred *ac, struct mgmtd_err *e)
+{
+	char why[ACODE_WHY_MAX];
+	int rc, tries;
+
+	for (tries = 0; tries < 64; tries++) {
+		if ((rc = acode_issue(b->srv->addrs[0], (uint16_t)b->port,
+		    b->end, code1, len1, code2, len2, ac, why,
+		    sizeof(why))) != 0) {
+			log_err("booking", "%s: cannot issue access codes: %s",
+			    b->id, why);
+			mgmtd_err_set(e, 500, "codes_failed", "the access codes "
+			    "could not be issued: %s", why);
+			return rc;
+		}
+		if (!booking_ssrc_taken(b, ac->ssrc))
+			return 0;
+		acode_cred_wipe(ac);
+		sodium_memzero(code1, len1);
+		sodium_memzero(code2, len2);
+	}
+	mgmtd_err_set(e, 500, "codes_failed", "no free SSRC was found");
+	return EAGAIN;
 }
 
 int
 booking_access(struct mgmtd *m, struct booking *b, const char *phone,
-    int64_t now, struct credential **out, struct mgmtd_err *e)
+    int64_t now, struct credential **out, char *code1, size_t len1,
+    struct mgmtd_err *e)
 {
 	struct credential *c, *old = NULL;
+	struct acode_cred ac;
 	struct booking nb;
-	char why[256];
-	size_t i;
+	char code2[ACODE_CODE2_MAX], why[256];
 	int rc;
 
-	if ((rc = booking_check_live(b, now, e)) != 0)
+	if ((rc = booking_check_live(b, now, e)) != 0 ||
+	    (rc = booking_check_invitee(b, phone, e)) != 0)
 		return rc;
-	for (i = 0; i < b->ninvitees; i++)
-		if (strcmp(b->invitees[i], phone) == 0)
-			break;
-	if (i == b->ninvitees) {
-		mgmtd_err_set(e, 403, "not_invited", "%s is not invited to "
-		    "booking %s", phone, b->id);
-		return EPERM;
+	if (b->srv->naddrs == 0) {
+		mgmtd_err_set(e, 409, "not_registered", "server %s has no "
+		    "address to give participants", b->server);
+		return ENXIO;
 	}
 	TAILQ_FOREACH(c, &b->creds, entry)
 		if (strcmp(c->phone, phone) == 0)
@@ -555,28 +602,56 @@ booking_access(struct mgmtd *m, struct booking *b, const char *phone,
 		mgmtd_err_set(e, 503, "no_memory", "out of memory");
 		return ENOMEM;
 	}
+	if ((rc = booking_issue_codes(b, code1, len1, code2, sizeof(code2),
+	    &ac, e)) != 0) {
+		booking_cred_free(c);
+		return rc;
+	}
+	/* confd gets what the codes derive: the keys per direction. */
 	snprintf(c->phone, sizeof(c->phone), "%s", phone);
-	c->ssrc = booking_new_ssrc(b);
-	randombytes_buf(c->key_up, sizeof(c->key_up));
-	randombytes_buf(c->key_down, sizeof(c->key_down));
+	c->ssrc = ac.ssrc;
+	memcpy(c->key_up, ac.key_c2s, sizeof(c->key_up));
+	memcpy(c->key_down, ac.key_s2c, sizeof(c->key_down));
+	c->expires = ac.expires;
 	c->created = now;
+	acode_cred_wipe(&ac);
+	/* Code 2 lives on only in the SMS text, until it is sent. */
+	rc = sms_new(&m->conf, code2, c->expires, now, &c->sms);
+	sodium_memzero(code2, sizeof(code2));
+	if (rc != 0) {
+		booking_cred_free(c);
+		sodium_memzero(code1, len1);
+		log_err("booking", "%s: cannot write the SMS of code 2: %s",
+		    b->id, strerror(rc));
+		mgmtd_err_set(e, 500, "codes_failed", "the SMS of code 2 could "
+		    "not be written");
+		return rc;
+	}
 	nb = *b;
 	nb.version = m->feed_version + 1;
 	if (booking_store_change(m, &nb, old, c, why, sizeof(why)) != 0) {
 		booking_cred_free(c);
+		sodium_memzero(code1, len1);
 		booking_store_failed(e, b->id, why);
 		return EIO;
 	}
-	/* A new request replaces the phone's earlier credential. */
+	/* A new request replaces the phone's earlier access and its SMS. */
 	if (old != NULL) {
 		TAILQ_REMOVE(&b->creds, old, entry);
+		log_info("booking", "%s: access %lld replaced by a new one",
+		    b->id, (long long)old->id);
+		/* Its SMS text, if unsent, must leave the log too. */
+		if (old->sms != NULL && old->sms->text[0] != '\0' &&
+		    store_scrub(m->store, why, sizeof(why)) != 0)
+			log_err("booking", "%s: %s", b->id, why);
 		booking_cred_free(old);
 	}
 	TAILQ_INSERT_TAIL(&b->creds, c, entry);
 	b->version = m->feed_version = nb.version;
-	log_info("booking", "%s: credential %lld issued, ssrc %08x", b->id,
+	log_info("booking", "%s: access %lld issued, ssrc %08x", b->id,
 	    (long long)c->id, c->ssrc);
 	feed_notify(m, b->srv);
+	sms_attach(m, b, c);
 	*out = c;
 	return 0;
 }

@@ -184,20 +184,24 @@ main(int argc, char **argv)
 	if ((m.svc = svc_new(m.base, &mgmtd_svc_ops, &m)) == NULL)
 		fatal(71, "main", "cannot set up signal handling");
 	mgmtd_restore(&m);
+	if (sms_start(&m, why, sizeof(why)) != 0)
+		fatal(71, "sms", "%s", why);
 	if (m.conf.api_port != 0 && api_start(&m, why, sizeof(why)) != 0)
 		fatal(71, "api", "%s", why);
 	if ((m.ev_sweep = event_new(m.base, -1, EV_PERSIST, mgmtd_on_sweep,
 	    &m)) == NULL || event_add(m.ev_sweep, &tv) != 0)
 		fatal(71, "main", "cannot start the sweep timer");
 
-	log_notice("main", "started with %s: %zu server%s, policy %s%s",
-	    m.args.conf_path, m.reg.n, m.reg.n == 1 ? "" : "s",
-	    alloc_policy_name(m.conf.policy), m.api ? "" : ", no API ([api] "
-	    "port is 0)");
+	log_notice("main", "started with %s: %zu server%s, policy %s, SMS by "
+	    "%s%s", m.args.conf_path, m.reg.n, m.reg.n == 1 ? "" : "s",
+	    alloc_policy_name(m.conf.policy),
+	    sms_channel_name((enum sms_channel)m.conf.sms_channel),
+	    m.api ? "" : ", no API ([api] port is 0)");
 	svc_ready(m.svc, m.api ? "serving" : "serving, no API");
 	event_base_dispatch(m.base);
 
 	api_stop(&m);
+	sms_stop(&m);
 	event_free(m.ev_sweep);
 	booking_index_free(&m.bookings);
 	registry_free(&m.reg);

@@ -9,7 +9,11 @@
  *   alloc     the allocation policies (pure)
  *   store     the durable SQLite store
  *   registry  conference servers, their heartbeats and states
- *   booking   bookings, participant credentials, the in-memory indexes
+ *   booking   bookings, participant credentials and their access codes,
+ *             the in-memory indexes
+ *   sms       the SMS of code 2 to the participant's phone: retried,
+ *             durable; its channels sms_kannel (with delivery reports)
+ *             and sms_exec
  *   feed      what each confd must host, long-polled
  *   tls       the OpenSSL context of the HTTPS listener
  *   api       the HTTP server: routing, authentication, JSON in and out
@@ -27,6 +31,7 @@
 
 #include <jansson.h>
 
+#include "acode.h"
 #include "cfg.h"
 #include "daemon.h"
 #include "rfc3339.h"
@@ -34,6 +39,7 @@
 struct bufferevent;
 struct event;
 struct event_base;
+struct evhttp_connection;
 struct evhttp_request;
 struct evkeyvalq;
 
@@ -53,11 +59,22 @@ struct evkeyvalq;
 #define MGMTD_RETAIN_S		86400	/* ended bookings stay listed 1 d */
 #define MGMTD_BODY_HARD_MAX	(1024 * 1024)	/* evhttp's own body limit */
 #define MGMTD_FEED_PROTOCOL	1	/* version of the feed messages */
+#define MGMTD_SMS_TOKEN_LEN	32	/* hex characters of a report token */
+#define MGMTD_SMS_HIST		8	/* state changes of an SMS in memory */
+#define MGMTD_SMS_ERR_MAX	192	/* the last error of an SMS, with NUL */
+#define MGMTD_COMMAND_MAX	256	/* [sms] command, with NUL */
 
 enum alloc_policy {
 	ALLOC_RANDOM = 0,	/* uniformly among the fitting servers */
 	ALLOC_LEAST_LOADED,	/* the least loaded fitting server */
 	ALLOC_PACK,		/* the fullest fitting server */
+};
+
+/* How code 2 reaches the phone: [sms] channel. */
+enum sms_channel {
+	SMS_CH_NONE = 0,	/* not at all: the SMS stays unsent */
+	SMS_CH_KANNEL,		/* Kannel smsbox's sendsms interface */
+	SMS_CH_EXEC,		/* a command run with the phone and the text */
 };
 
 /* A conference server declared in the INI file: [server NAME]. */
@@ -99,6 +116,21 @@ struct mgmtd_conf {
 	bool	prefer_region;
 	/* [registry] */
 	int64_t	heartbeat_timeout;	/* ms */
+	/* [sms] */
+	int	sms_channel;		/* enum sms_channel */
+	char	sms_kannel_addr[MGMTD_ADDR_MAX];
+	int	sms_kannel_port;
+	char	sms_kannel_user[MGMTD_NAME_MAX];
+	char	sms_kannel_password[MGMTD_SECRET_MAX];
+	char	sms_sender[MGMTD_PHONE_MAX];	/* empty: smsbox's own */
+	char	sms_command[MGMTD_COMMAND_MAX];
+	int64_t	sms_timeout;		/* ms: Kannel's answer, the command */
+	int64_t	sms_retry_min;		/* ms: the first delay, doubled */
+	int64_t	sms_retry_max;		/* ms: the longest delay */
+	int	sms_max_attempts;
+	int64_t	sms_max_age;		/* ms: unsent this long: failed */
+	char	sms_dlr_addr[MGMTD_ADDR_MAX];
+	int	sms_dlr_port;		/* 0: no delivery reports */
 	/* [server NAME], [organiser NAME], [operator NAME], owned */
 	struct server_confs servers;
 	struct client_confs clients;
@@ -155,6 +187,55 @@ struct registry {
 	size_t		  n;
 };
 
+/* Where the SMS that carries code 2 is; docs/api.md has the diagram. */
+enum sms_state {
+	SMS_QUEUED = 0,		/* to be sent; earlier attempts may have failed */
+	SMS_SENT,		/* the gateway or the command took it */
+	SMS_BUFFERED,		/* the SMS centre holds it for the phone */
+	SMS_DELIVERED,		/* final: the phone has it */
+	SMS_FAILED,		/* final: it will not be sent, or was lost */
+	SMS_UNSENT,		/* final: [sms] channel = none */
+	SMS_CANCELLED,		/* final: the booking or access went first */
+};
+
+/* One state change of an SMS, as the API lists them. */
+struct sms_event {
+	enum sms_state	state;
+	int64_t		at;		/* Unix seconds */
+};
+
+/*
+ * The SMS that carries a participant's code 2, owned by its credential.
+ * Its text is the only copy of code 2 that mgmtd keeps, and only while it
+ * may still send it (queued): it is wiped in memory and in the store as
+ * soon as the message leaves that state.
+ */
+struct sms_child;
+struct sms {
+	TAILQ_ENTRY(sms) live;		/* the sms queue's, until final */
+	bool		 linked;	/* on that list */
+	struct mgmtd	*m;		/* set by sms_attach() */
+	struct booking	*b;
+	struct credential *cred;	/* the owner */
+	int64_t		 id;
+	enum sms_channel channel;	/* the one that last tried it */
+	enum sms_state	 state;
+	char		 text[ACODE_SMS_MAX];	/* empty once not needed */
+	char		 token[MGMTD_SMS_TOKEN_LEN + 1];	/* of reports */
+	int		 attempts;
+	int64_t		 next_at;	/* Unix ms of the next attempt */
+	int64_t		 created, updated;	/* Unix seconds */
+	char		 error[MGMTD_SMS_ERR_MAX];	/* the last one */
+	struct sms_event hist[MGMTD_SMS_HIST];
+	size_t		 nhist;
+	/* While an attempt or a retry is pending; never stored. */
+	struct event	*timer;
+	struct evhttp_request *req;	/* evhttp's, to Kannel */
+	int		 req_err;	/* its enum evhttp_request_error; -1 */
+	struct sms_child *child;	/* the command running */
+};
+TAILQ_HEAD(sms_list, sms);
+
 /* A participant credential: what one invitee's phone joins with. */
 struct credential {
 	TAILQ_ENTRY(credential) entry;
@@ -164,6 +245,8 @@ struct credential {
 	uint8_t		key_up[MGMTD_MASTER_LEN];	/* participant sends */
 	uint8_t		key_down[MGMTD_MASTER_LEN];	/* server sends */
 	int64_t		created;
+	int64_t		expires;	/* of its codes; 0: issued before */
+	struct sms	*sms;		/* owned; NULL: issued before codes */
 };
 TAILQ_HEAD(credentials, credential);
 
@@ -223,6 +306,7 @@ struct slot_table;
 struct store;
 struct tls;
 struct api;
+struct sms_queue;
 
 struct mgmtd {
 	struct event_base	*base;
@@ -235,6 +319,7 @@ struct mgmtd {
 	struct booking_index	 bookings;
 	struct tls		*tls;
 	struct api		*api;
+	struct sms_queue	*sms;
 	struct event		*ev_sweep;
 	uint64_t		 feed_version;	/* of the last change, stored */
 	char			 epoch[MGMTD_EPOCH_LEN + 1];	/* store's */
@@ -368,12 +453,32 @@ int	store_booking_update(struct store *s, const struct booking *b,
 /* Inserts a credential; sets its id. */
 int	store_credential_insert(struct store *s, const char *booking,
 	    struct credential *c, char *why, size_t whylen);
-/* Deletes a credential that another one replaced. */
+/* Deletes a credential that another one replaced, with its SMS. */
 int	store_credential_delete(struct store *s, int64_t id, char *why,
 	    size_t whylen);
+/* Inserts the SMS of a credential with its history; sets its id. */
+int	store_sms_insert(struct store *s, int64_t credential, struct sms *sms,
+	    char *why, size_t whylen);
+/* Writes an SMS's state, attempts, last error and text (NULL once empty). */
+int	store_sms_update(struct store *s, const struct sms *sms, char *why,
+	    size_t whylen);
+/* Records a state change of an SMS in its history. */
+int	store_sms_event(struct store *s, int64_t sms, enum sms_state st,
+	    int64_t at, const char *detail, char *why, size_t whylen);
 /*
- * Calls fn for each booking ending after min_end, complete with invitees
- * and credentials; fn takes ownership of the booking.
+ * Fails the queued SMS of bookings ended by min_end, which are not loaded,
+ * wiping their text; *n says how many.
+ */
+int	store_sms_expire(struct store *s, int64_t min_end, int64_t now,
+	    int *n, char *why, size_t whylen);
+/*
+ * Truncates the write-ahead log after a wipe, so that wiped text leaves
+ * the files too (secure_delete zeroes it in the database itself).
+ */
+int	store_scrub(struct store *s, char *why, size_t whylen);
+/*
+ * Calls fn for each booking ending after min_end, complete with invitees,
+ * credentials and their SMS; fn takes ownership of the booking.
  */
 int	store_bookings_load(struct store *s, int64_t min_end,
 	    int (*fn)(void *arg, struct booking *b), void *arg, char *why,
@@ -432,9 +537,16 @@ int	booking_extend(struct mgmtd *m, struct booking *b, int64_t by,
 /* Cancels a booking, freeing its capacity and port. */
 int	booking_cancel(struct mgmtd *m, struct booking *b, int64_t now,
 	    struct mgmtd_err *e);
-/* Issues (or re-issues) the credential of an invitee. */
+/*
+ * Issues (or re-issues) the access of an invitee: a pair of access codes,
+ * whose credential is stored and fed to confd, code 1 into code1 for the
+ * answer, code 2 queued by SMS.
+ */
 int	booking_access(struct mgmtd *m, struct booking *b, const char *phone,
-	    int64_t now, struct credential **out, struct mgmtd_err *e);
+	    int64_t now, struct credential **out, char *code1, size_t len1,
+	    struct mgmtd_err *e);
+/* Whether ssrc, or its complement, is another participant's of b, or 0. */
+bool	booking_ssrc_taken(const struct booking *b, uint32_t ssrc);
 /* Forgets bookings ended more than MGMTD_RETAIN_S ago. */
 void	booking_prune(struct mgmtd *m, int64_t now);
 /* The name of a state. */
@@ -456,6 +568,79 @@ json_t	*feed_message(struct mgmtd *m, struct server *srv,
 	    bool snapshot, uint64_t since, int64_t now);
 /* Answers every parked request (at shutdown). */
 void	feed_flush(struct mgmtd *m, struct server *srv);
+
+/* sms.c */
+/* The name of a state, and the state of a name (-1 when unknown). */
+const char *sms_state_name(enum sms_state st);
+int	sms_state_parse(const char *name);
+/* The name of a channel. */
+const char *sms_channel_name(enum sms_channel ch);
+/* Whether a state is final: nothing changes it any more. */
+bool	sms_final(enum sms_state st);
+/* The state a Kannel delivery report type (dlr-mask bit) leads to; -1. */
+int	sms_dlr_state(int type);
+/* Whether a report of state to may follow state from. */
+bool	sms_may_follow(enum sms_state from, enum sms_state to);
+/* The delay before attempt n + 1 after attempt n failed, in ms. */
+int64_t	sms_backoff(const struct mgmtd_conf *c, int n);
+/*
+ * A new SMS carrying code2 (valid until expires) by the configured
+ * channel: queued, or unsent with channel none.  0 or ENOSPC, EINVAL.
+ */
+int	sms_new(const struct mgmtd_conf *c, const char *code2,
+	    int64_t expires, int64_t now, struct sms **out);
+/* Frees an SMS, abandoning its attempt in flight, wiping its text. */
+void	sms_free(struct sms *s);
+/* Adds a state change to the history in memory. */
+void	sms_hist_add(struct sms *s, enum sms_state st, int64_t at);
+/* Sets up the channel and the report listener, resumes stored SMS. */
+int	sms_start(struct mgmtd *m, char *why, size_t whylen);
+/* Abandons attempts in flight and closes the channel (at shutdown). */
+void	sms_stop(struct mgmtd *m);
+/* Starts sending the SMS of a credential just stored. */
+void	sms_attach(struct mgmtd *m, struct booking *b, struct credential *c);
+/* Cancels the SMS not yet sent of a cancelled booking. */
+void	sms_cancel_booking(struct mgmtd *m, struct booking *b);
+/* The SMS as the API shows it: never its text or token. */
+json_t	*sms_json(const struct sms *s);
+/* For the channels: moves s to st, durably, with a reason. */
+void	sms_set_state(struct sms *s, enum sms_state st, const char *detail);
+/* For the channels: an attempt failed; the next one, or failed. */
+void	sms_retry(struct sms *s, const char *why);
+/* The SMS with that id that is not final yet, or NULL. */
+struct sms *sms_find_live(struct mgmtd *m, int64_t id);
+
+/* sms_kannel.c */
+struct sms_kannel;
+/* The channel, and the delivery report listener when dlr_port is set. */
+int	sms_kannel_new(struct mgmtd *m, struct sms_kannel **out, char *why,
+	    size_t whylen);
+/* Closes the connection and the listener; nothing may be in flight. */
+void	sms_kannel_free(struct sms_kannel *k);
+/* Sends s to sendsms; the answer comes later.  0 or an errno with why. */
+int	sms_kannel_send(struct sms_kannel *k, struct sms *s, char *why,
+	    size_t whylen);
+/* Abandons the request of s in flight: its answer no longer counts. */
+void	sms_kannel_abandon(struct sms *s);
+/*
+ * Builds the sendsms request of s for Kannel into buf (path and query);
+ * it holds the password and code 2.  0 or ENOSPC / ENOMEM.
+ */
+int	sms_kannel_uri(const struct mgmtd_conf *c, const struct sms *s,
+	    const char *phone, const char *dlr_base, char *buf, size_t len);
+
+/* sms_exec.c */
+struct sms_exec;
+/* The channel: no command runs yet. */
+int	sms_exec_new(struct mgmtd *m, struct sms_exec **out, char *why,
+	    size_t whylen);
+/* Stops watching the commands still running, which finish on their own. */
+void	sms_exec_free(struct sms_exec *x);
+/* Runs the command for s; its exit comes later.  0 or an errno with why. */
+int	sms_exec_start(struct sms_exec *x, struct sms *s, char *why,
+	    size_t whylen);
+/* Forgets s in the command running for it (s is going away). */
+void	sms_exec_forget(struct sms *s);
 
 /* tls.c */
 /* An OpenSSL server context from PEM files; 0 or an errno with why. */
@@ -525,5 +710,6 @@ void	api_booking_get(struct api_call *c);
 void	api_booking_extend(struct api_call *c);
 void	api_booking_cancel(struct api_call *c);
 void	api_booking_access(struct api_call *c);
+void	api_access_list(struct api_call *c);
 
 #endif

@@ -2,9 +2,16 @@
  * options: every mgmtd.ini option, once.  The loader, the example file
  * etc/mgmtd.ini and the man page mgmtd.ini(5) are all made from this table.
  */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -69,6 +76,47 @@ static const struct cfg_opt mgmtd_opts[] = {
 	{ "registry", "heartbeat_timeout", CFG_DURATION, MS(200), SEC(3600),
 	  NULL, "30s", "A server that sends no heartbeat this long is down.",
 	  CFG_RELOAD, F(heartbeat_timeout) },
+
+	{ "sms", "channel", CFG_ENUM, 0, 0, "none|kannel|exec", "none",
+	  "How code 2 reaches the participant's phone: kannel (Kannel's "
+	  "sendsms), exec (a command), or none: not at all, and nobody can "
+	  "join.", 0, F(sms_channel) },
+	{ "sms", "kannel_address", CFG_ADDR, 0, 0, NULL, "127.0.0.1",
+	  "Address of Kannel smsbox's sendsms interface (plain HTTP).", 0,
+	  F(sms_kannel_addr) },
+	{ "sms", "kannel_port", CFG_INT, 1, 65535, NULL, "13013",
+	  "Its port, the sendsms-port of smsbox.", 0, F(sms_kannel_port) },
+	{ "sms", "kannel_username", CFG_STR, 0, 0, NULL, "",
+	  "Username of a sendsms-user of Kannel; required with channel = "
+	  "kannel.", 0, F(sms_kannel_user) },
+	{ "sms", "kannel_password", CFG_STR, 0, 0, NULL, "",
+	  "Its password.", CFG_SECRET, F(sms_kannel_password) },
+	{ "sms", "sender", CFG_STR, 0, 0, NULL, "",
+	  "Sender number of the SMS; empty: smsbox's global-sender.", 0,
+	  F(sms_sender) },
+	{ "sms", "command", CFG_STR, 0, 0, NULL, "",
+	  "With channel = exec: absolute path of a program run with the phone "
+	  "number and the text as its two arguments; exit status 0 means "
+	  "sent.", 0, F(sms_command) },
+	{ "sms", "timeout", CFG_DURATION, SEC(1), MIN(5), NULL, "10s",
+	  "Longest wait for Kannel's answer or the command's exit (the command "
+	  "is then killed); the attempt has failed.", 0, F(sms_timeout) },
+	{ "sms", "retry_min", CFG_DURATION, MS(100), MIN(10), NULL, "1s",
+	  "Delay after the first failed attempt; it doubles after each "
+	  "further one.", 0, F(sms_retry_min) },
+	{ "sms", "retry_max", CFG_DURATION, MS(100), DAY(1), NULL, "5m",
+	  "Longest delay between two attempts.", 0, F(sms_retry_max) },
+	{ "sms", "max_attempts", CFG_INT, 1, 1000, NULL, "12",
+	  "Attempts before an SMS fails for good.", 0, F(sms_max_attempts) },
+	{ "sms", "max_age", CFG_DURATION, SEC(1), DAY(7), NULL, "1h",
+	  "An SMS not sent this long after its access request fails for "
+	  "good.", 0, F(sms_max_age) },
+	{ "sms", "dlr_address", CFG_ADDR, 0, 0, NULL, "127.0.0.1",
+	  "Address of the listener for Kannel's delivery reports (plain HTTP: "
+	  "keep it on loopback).", 0, F(sms_dlr_addr) },
+	{ "sms", "dlr_port", CFG_INT, 0, 65535, NULL, "0",
+	  "Its TCP port; 0: no delivery reports, and an SMS stays sent.", 0,
+	  F(sms_dlr_port) },
 
 	{ "server", "secret", CFG_STR, 0, 0, NULL, NULL,
 	  "Shared secret the server's confd authenticates with (16 "
@@ -159,6 +207,7 @@ mgmtd_conf_free(struct mgmtd_conf *c)
 	struct server_conf *sc;
 	struct client_conf *cc;
 
+	sodium_memzero(c->sms_kannel_password, sizeof(c->sms_kannel_password));
 	while ((sc = TAILQ_FIRST(&c->servers)) != NULL) {
 		TAILQ_REMOVE(&c->servers, sc, entry);
 		sodium_memzero(sc->secret, sizeof(sc->secret));
@@ -169,6 +218,62 @@ mgmtd_conf_free(struct mgmtd_conf *c)
 		sodium_memzero(cc->key, sizeof(cc->key));
 		free(cc);
 	}
+}
+
+/* Whether a numeric address is a wildcard (or not an address at all). */
+static bool
+mgmtd_addr_wild(const char *addr)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return a4.s_addr == htonl(INADDR_ANY);
+	if (inet_pton(AF_INET6, addr, &a6) == 1)
+		return IN6_IS_ADDR_UNSPECIFIED(&a6);
+	return true;
+}
+
+/* Checks the [sms] options that go together with the channel. */
+static void
+mgmtd_conf_check_sms(const struct mgmtd_conf *c, const char *path,
+    struct cfg_errs *errs)
+{
+	struct stat sb;
+
+	if (c->sms_channel == SMS_CH_KANNEL) {
+		if (c->sms_kannel_addr[0] == '\0')
+			cfg_errs_add(errs, "%s: [sms] kannel_address: required "
+			    "with channel = kannel", path);
+		if (c->sms_kannel_user[0] == '\0')
+			cfg_errs_add(errs, "%s: [sms] kannel_username: required "
+			    "with channel = kannel", path);
+		if (c->sms_kannel_password[0] == '\0')
+			cfg_errs_add(errs, "%s: [sms] kannel_password: required "
+			    "with channel = kannel", path);
+		if (c->sms_dlr_port != 0 && mgmtd_addr_wild(c->sms_dlr_addr))
+			cfg_errs_add(errs, "%s: [sms] dlr_address: Kannel "
+			    "cannot call back '%s'; give the address it should "
+			    "use, such as 127.0.0.1", path, c->sms_dlr_addr);
+	}
+	if (c->sms_channel == SMS_CH_EXEC) {
+		if (c->sms_command[0] == '\0')
+			cfg_errs_add(errs, "%s: [sms] command: required with "
+			    "channel = exec", path);
+		else if (c->sms_command[0] != '/')
+			cfg_errs_add(errs, "%s: [sms] command: '%s' is not an "
+			    "absolute path", path, c->sms_command);
+		else if (stat(c->sms_command, &sb) == -1)
+			cfg_errs_add(errs, "%s: [sms] command: %s: %s", path,
+			    c->sms_command, strerror(errno));
+		else if (!S_ISREG(sb.st_mode) ||
+		    access(c->sms_command, X_OK) == -1)
+			cfg_errs_add(errs, "%s: [sms] command: %s: not an "
+			    "executable file", path, c->sms_command);
+	}
+	if (c->sms_retry_min > c->sms_retry_max)
+		cfg_errs_add(errs, "%s: [sms] retry_min: longer than retry_max",
+		    path);
 }
 
 /* The section kind of a client, for messages. */
@@ -225,4 +330,5 @@ mgmtd_conf_check(const struct mgmtd_conf *c, const char *path,
 	    (c->api_cert[0] == '\0' || c->api_key[0] == '\0'))
 		cfg_errs_add(errs, "%s: [api]: cert and key are required when "
 		    "tls = yes", path);
+	mgmtd_conf_check_sms(c, path, errs);
 }

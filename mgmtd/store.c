@@ -11,6 +11,11 @@
  *
  * Every call runs on the event loop's thread: SQLite sees one writer, and
  * a check and the insert it allows share one transaction.
+ *
+ * The text of an SMS not yet sent holds code 2, so it is kept only as long
+ * as mgmtd may still send it (to survive a restart): secure_delete zeroes
+ * it in the database when it is cleared, and store_scrub() truncates the
+ * write-ahead log that still holds a copy.
  */
 #include <sys/stat.h>
 
@@ -31,6 +36,8 @@ enum store_stmt {
 	ST_BOOKING_INSERT, ST_BOOKING_UPDATE, ST_INVITEE_INSERT,
 	ST_BOOKINGS, ST_INVITEES, ST_CREDS,
 	ST_CRED_INSERT, ST_CRED_DELETE,
+	ST_SMS_INSERT, ST_SMS_UPDATE, ST_SMS_EVENT, ST_SMS_GET, ST_SMS_EVENTS,
+	ST_SMS_EXPIRE,
 	ST_COUNT
 };
 
@@ -62,11 +69,29 @@ static const char *const store_sql[ST_COUNT] = {
 	    "WHERE \"end\" > ?1 ORDER BY rowid",
 	[ST_INVITEES] = "SELECT phone FROM invitees WHERE booking = ?1 "
 	    "ORDER BY rowid",
-	[ST_CREDS] = "SELECT id, phone, ssrc, key_up, key_down, created "
-	    "FROM credentials WHERE booking = ?1 ORDER BY id",
+	[ST_CREDS] = "SELECT id, phone, ssrc, key_up, key_down, created, "
+	    "expires FROM credentials WHERE booking = ?1 ORDER BY id",
 	[ST_CRED_INSERT] = "INSERT INTO credentials (booking, phone, ssrc, "
-	    "key_up, key_down, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    "key_up, key_down, created, expires) VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7)",
 	[ST_CRED_DELETE] = "DELETE FROM credentials WHERE id = ?1",
+	[ST_SMS_INSERT] = "INSERT INTO sms (credential, channel, state, text, "
+	    "token, attempts, next_at, error, created, updated) VALUES (?1, ?2, "
+	    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[ST_SMS_UPDATE] = "UPDATE sms SET channel = ?2, state = ?3, text = ?4, "
+	    "attempts = ?5, next_at = ?6, error = ?7, updated = ?8 "
+	    "WHERE id = ?1",
+	[ST_SMS_EVENT] = "INSERT INTO sms_events (sms, at, state, detail) "
+	    "VALUES (?1, ?2, ?3, ?4)",
+	[ST_SMS_GET] = "SELECT id, channel, state, text, token, attempts, "
+	    "next_at, error, created, updated FROM sms WHERE credential = ?1",
+	[ST_SMS_EVENTS] = "SELECT at, state FROM sms_events WHERE sms = ?1 "
+	    "ORDER BY id",
+	[ST_SMS_EXPIRE] = "UPDATE sms SET state = 'failed', text = NULL, "
+	    "error = 'the conference ended before it was sent', updated = ?2 "
+	    "WHERE state = 'queued' AND credential IN (SELECT c.id FROM "
+	    "credentials c JOIN bookings b ON b.id = c.booking "
+	    "WHERE b.\"end\" <= ?1)",
 };
 
 /* The schema, one step per version; never edit a step once released. */
@@ -90,6 +115,24 @@ static const char *const store_migrations[] = {
 	" phone TEXT NOT NULL, ssrc INTEGER NOT NULL, key_up BLOB NOT NULL,"
 	" key_down BLOB NOT NULL, created INTEGER NOT NULL);"
 	"CREATE INDEX credentials_booking ON credentials (booking);",
+	/*
+	 * 2: access codes and the SMS that carries code 2.  A credential's
+	 * SMS and its history go with it when another replaces it.  text is
+	 * NULL once the SMS no longer needs it.
+	 */
+	"ALTER TABLE credentials ADD COLUMN expires INTEGER NOT NULL"
+	" DEFAULT 0;"
+	"CREATE TABLE sms (id INTEGER PRIMARY KEY,"
+	" credential INTEGER NOT NULL UNIQUE"
+	" REFERENCES credentials (id) ON DELETE CASCADE,"
+	" channel TEXT NOT NULL, state TEXT NOT NULL, text TEXT,"
+	" token TEXT NOT NULL, attempts INTEGER NOT NULL,"
+	" next_at INTEGER NOT NULL, error TEXT NOT NULL,"
+	" created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+	"CREATE TABLE sms_events (id INTEGER PRIMARY KEY,"
+	" sms INTEGER NOT NULL REFERENCES sms (id) ON DELETE CASCADE,"
+	" at INTEGER NOT NULL, state TEXT NOT NULL, detail TEXT NOT NULL);"
+	"CREATE INDEX sms_events_sms ON sms_events (sms);",
 };
 
 #define STORE_NMIGRATIONS \
@@ -297,8 +340,10 @@ store_open(const char *dir, struct store **out, char *why, size_t whylen)
 		goto fail;
 	}
 	sqlite3_finalize(st);
+	/* secure_delete: a wiped SMS text is zeroed, not left in a page. */
 	if ((rc = store_exec(s, "PRAGMA synchronous = FULL; "
-	    "PRAGMA foreign_keys = ON", "setting pragmas", why, whylen)) != 0 ||
+	    "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON",
+	    "setting pragmas", why, whylen)) != 0 ||
 	    (rc = store_migrate(s, why, whylen)) != 0)
 		goto fail;
 	for (i = 0; i < ST_COUNT; i++)
@@ -519,6 +564,7 @@ store_credential_insert(struct store *s, const char *booking,
 	sqlite3_bind_blob(st, 5, c->key_down, sizeof(c->key_down),
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, c->created);
+	sqlite3_bind_int64(st, 7, c->expires);
 	if ((rc = store_done(s, st, "writing a credential", why, whylen)) != 0)
 		return rc;
 	c->id = sqlite3_last_insert_rowid(s->db);
@@ -533,6 +579,159 @@ store_credential_delete(struct store *s, int64_t id, char *why,
 
 	sqlite3_bind_int64(st, 1, id);
 	return store_done(s, st, "deleting a credential", why, whylen);
+}
+
+/* Binds the text of an SMS, or NULL once it is wiped. */
+static void
+store_bind_sms_text(sqlite3_stmt *st, int col, const struct sms *sms)
+{
+	if (sms->text[0] != '\0')
+		sqlite3_bind_text(st, col, sms->text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, col);
+}
+
+int
+store_sms_event(struct store *s, int64_t sms, enum sms_state state,
+    int64_t at, const char *detail, char *why, size_t whylen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_SMS_EVENT);
+
+	sqlite3_bind_int64(st, 1, sms);
+	sqlite3_bind_int64(st, 2, at);
+	sqlite3_bind_text(st, 3, sms_state_name(state), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, detail ? detail : "", -1, SQLITE_STATIC);
+	return store_done(s, st, "writing an SMS event", why, whylen);
+}
+
+int
+store_sms_insert(struct store *s, int64_t credential, struct sms *sms,
+    char *why, size_t whylen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_SMS_INSERT);
+	size_t i;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, credential);
+	sqlite3_bind_text(st, 2, sms_channel_name(sms->channel), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sms_state_name(sms->state), -1,
+	    SQLITE_STATIC);
+	store_bind_sms_text(st, 4, sms);
+	sqlite3_bind_text(st, 5, sms->token, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, sms->attempts);
+	sqlite3_bind_int64(st, 7, sms->next_at);
+	sqlite3_bind_text(st, 8, sms->error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, sms->created);
+	sqlite3_bind_int64(st, 10, sms->updated);
+	rc = store_done(s, st, "writing an SMS", why, whylen);
+	/* The statement may hold the text until it runs again: clear it. */
+	sqlite3_clear_bindings(st);
+	if (rc != 0)
+		return rc;
+	sms->id = sqlite3_last_insert_rowid(s->db);
+	for (i = 0; i < sms->nhist; i++)
+		if ((rc = store_sms_event(s, sms->id, sms->hist[i].state,
+		    sms->hist[i].at, sms->error, why, whylen)) != 0)
+			return rc;
+	return 0;
+}
+
+int
+store_sms_update(struct store *s, const struct sms *sms, char *why,
+    size_t whylen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_SMS_UPDATE);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, sms->id);
+	sqlite3_bind_text(st, 2, sms_channel_name(sms->channel), -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, sms_state_name(sms->state), -1,
+	    SQLITE_STATIC);
+	store_bind_sms_text(st, 4, sms);
+	sqlite3_bind_int(st, 5, sms->attempts);
+	sqlite3_bind_int64(st, 6, sms->next_at);
+	sqlite3_bind_text(st, 7, sms->error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, sms->updated);
+	rc = store_done(s, st, "updating an SMS", why, whylen);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+int
+store_sms_expire(struct store *s, int64_t min_end, int64_t now, int *n,
+    char *why, size_t whylen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_SMS_EXPIRE);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, min_end);
+	sqlite3_bind_int64(st, 2, now);
+	rc = store_done(s, st, "expiring SMS", why, whylen);
+	*n = rc == 0 ? sqlite3_changes(s->db) : 0;
+	return rc;
+}
+
+int
+store_scrub(struct store *s, char *why, size_t whylen)
+{
+	if (sqlite3_wal_checkpoint_v2(s->db, NULL,
+	    SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) != SQLITE_OK)
+		return store_fail(s, "truncating the log", why, whylen);
+	return 0;
+}
+
+/* Reads the SMS of a loaded credential and its history, when it has one. */
+static int
+store_sms_load(struct store *s, struct credential *c, char *why,
+    size_t whylen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_SMS_GET);
+	struct sms *sms;
+	const char *t;
+	int rc, v;
+
+	sqlite3_bind_int64(st, 1, c->id);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 0 : store_fail(s, "reading an SMS",
+		    why, whylen);
+	}
+	if ((sms = calloc(1, sizeof(*sms))) == NULL) {
+		sqlite3_reset(st);
+		return ENOMEM;
+	}
+	sms->id = sqlite3_column_int64(st, 0);
+	t = (const char *)sqlite3_column_text(st, 1);
+	sms->channel = t && strcmp(t, sms_channel_name(SMS_CH_KANNEL)) == 0 ?
+	    SMS_CH_KANNEL : t && strcmp(t, sms_channel_name(SMS_CH_EXEC)) ==
+	    0 ? SMS_CH_EXEC : SMS_CH_NONE;
+	t = (const char *)sqlite3_column_text(st, 2);
+	/* A state this mgmtd does not know can only be a final one. */
+	sms->state = (v = sms_state_parse(t ? t : "")) < 0 ? SMS_FAILED :
+	    (enum sms_state)v;
+	store_copy(sms->text, sizeof(sms->text), st, 3);
+	store_copy(sms->token, sizeof(sms->token), st, 4);
+	sms->attempts = sqlite3_column_int(st, 5);
+	sms->next_at = sqlite3_column_int64(st, 6);
+	store_copy(sms->error, sizeof(sms->error), st, 7);
+	sms->created = sqlite3_column_int64(st, 8);
+	sms->updated = sqlite3_column_int64(st, 9);
+	sqlite3_reset(st);
+	c->sms = sms;
+	st = store_stmt(s, ST_SMS_EVENTS);
+	sqlite3_bind_int64(st, 1, sms->id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		t = (const char *)sqlite3_column_text(st, 1);
+		if ((v = sms_state_parse(t ? t : "")) >= 0)
+			sms_hist_add(sms, (enum sms_state)v,
+			    sqlite3_column_int64(st, 0));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "reading SMS events", why, whylen);
+	return 0;
 }
 
 /* Reads the invitees and credentials of a loaded booking. */
@@ -576,11 +775,15 @@ store_booking_details(struct store *s, struct booking *b, char *why,
 			    MGMTD_MASTER_LEN);
 		}
 		c->created = sqlite3_column_int64(st, 5);
+		c->expires = sqlite3_column_int64(st, 6);
 		TAILQ_INSERT_TAIL(&b->creds, c, entry);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_fail(s, "reading credentials", why, whylen);
+	TAILQ_FOREACH(c, &b->creds, entry)
+		if ((rc = store_sms_load(s, c, why, whylen)) != 0)
+			return rc;
 	return 0;
 }
 

@@ -12,6 +12,7 @@ gcc make pkg-config
 libevent-dev libsrtp2-dev libopus-dev libsodium-dev libinih-dev
 libsqlite3-dev libjansson-dev libssl-dev libsndfile1-dev libsystemd-dev
 python3 systemd man-db groff-base ffmpeg sox openssl
+kannel kannel-extras
 clang libclang-rt-14-dev
 "
 

@@ -3,13 +3,16 @@ over HTTPS and follows the feed; a booking for now becomes an open port on
 confd within a second, its invitees' credentials let them in and nobody
 else; a cancelled booking closes; a restarted confd gets its conferences
 back by itself; confd keeps serving while mgmtd is away."""
+import json
 import os
 import random
 import socket
+import stat
+import subprocess
 import time
 
-from confd_util import Confd, tparty
-from harness import Tap, free_port
+from confd_util import Confd
+from harness import Tap, prog, run
 from mgmtd_util import OPERATOR, ORGANISERS, SECRETS, Mgmtd, book
 
 t = Tap()
@@ -42,7 +45,16 @@ def free_range(n=20):
             return base, base + n - 1
 
 
+# Code 2 goes out through an [sms] command that appends to a file.
 m = Mgmtd()
+sms_file = os.path.join(m.dir, "sms.txt")
+script = os.path.join(m.dir, "sms.sh")
+with open(script, "w") as f:
+    f.write("#!/bin/sh\nprintf '%%s\\n' \"$*\" >> %s\n" % sms_file)
+os.chmod(script, stat.S_IRWXU)
+with open(m.daemon.conf) as f:
+    m.daemon.write_conf(f.read() + "[sms]\nchannel = exec\ncommand = %s\n"
+                        % script)
 t.ok(m.start(), "mgmtd with TLS is ready", m.log())
 api = m.api()
 lo, hi = free_range()
@@ -71,12 +83,36 @@ st, js, text, _ = book(api, "now", duration=900, capacity=3,
                        invitees=phones)
 t.ok(st == 201, "booked a conference for now", text)
 bid = js["booking"]["id"]
+
+
+def sms_code2(phone, timeout=5):
+    """Code 2 of phone, from the file the [sms] command writes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(sms_file):
+            for line in open(sms_file):
+                if line.startswith(phone + " "):
+                    return line.split("code 2: ")[1].split()[0]
+        time.sleep(0.05)
+    return None
+
+
 creds = []
 for ph in phones:
     st, js, text, _ = api.call("POST", "/v1/bookings/%s/access" % bid,
                                {"phone": ph}, token=ORGANISERS["alice"])
-    t.ok(st == 201, "access for %s" % ph, text)
-    creds.append(js["credential"])
+    t.ok(st == 201 and "code1" in js["access"] and
+         "code2" not in text and "key" not in text,
+         "access for %s: code 1 in the answer, nothing else secret" % ph,
+         text)
+    code2 = sms_code2(ph)
+    rc, out = run([prog("confcli"), "codes", "show", "--json",
+                   js["access"]["code1"], code2 or "-"])
+    t.ok(rc == 0, "code 2 came by SMS and both decode", out)
+    c = json.loads(out) if rc == 0 else {}
+    creds.append({"ssrc": c.get("ssrc", 0), "port": c.get("port", 0),
+                  "key_up": c.get("key_send", ""),
+                  "key_down": c.get("key_receive", "")})
 port = creds[0]["port"]
 t.ok(lo <= port <= hi, "the port is in confd's registered range")
 took = wait(lambda: port_open(port), 2)
@@ -96,13 +132,10 @@ def party_args(ps):
 
 
 def run_parties(ps, seconds=4, extra=()):
-    import subprocess
-    from harness import prog
     cmd = [prog("tests/tparty"), "-a", "127.0.0.1", "-p", str(port),
            "-d", str(seconds)] + list(extra) + party_args(ps)
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=60)
-    import json
     res = {}
     for line in p.stdout.decode().splitlines():
         if line.startswith("{"):
