@@ -309,6 +309,43 @@ static const struct api_field api_access_fields[] = {
 	{ "phone", JSON_STRING, true },
 };
 
+/*
+ * Whether an access request must wait: each one sends an SMS, so a phone
+ * and a source address get only so many at once (429 with Retry-After).
+ */
+static bool
+api_access_limited(struct api_call *c, const char *phone,
+    struct mgmtd_err *e)
+{
+	struct evhttp_connection *conn;
+	char *addr = NULL, after[32];
+	ev_uint16_t port;
+	int64_t wait;
+
+	if ((conn = evhttp_request_get_connection(c->req)) != NULL)
+		evhttp_connection_get_peer(conn, &addr, &port);
+	if (addr != NULL && (wait = ratelimit_take(c->m->rl_addr, addr,
+	    mgmtd_mono_ms())) > 0) {
+		mgmtd_err_set(e, 429, "rate_limited", "too many access "
+		    "requests from %s: try again in %lld s", addr,
+		    (long long)wait);
+		goto limited;
+	}
+	if ((wait = ratelimit_take(c->m->rl_phone, phone,
+	    mgmtd_mono_ms())) > 0) {
+		mgmtd_err_set(e, 429, "rate_limited", "too many access "
+		    "requests for %s: try again in %lld s", phone,
+		    (long long)wait);
+		goto limited;
+	}
+	return false;
+limited:
+	snprintf(after, sizeof(after), "%lld", (long long)wait);
+	evhttp_add_header(evhttp_request_get_output_headers(c->req),
+	    "Retry-After", after);
+	return true;
+}
+
 /* POST /v1/bookings/{id}/access: an invitee's access codes. */
 void
 api_booking_access(struct api_call *c)
@@ -330,6 +367,8 @@ api_booking_access(struct api_call *c)
 		    "phone number in E.164 form, such as +4930123456");
 		goto fail;
 	}
+	if (api_access_limited(c, phone, &e))
+		goto fail;
 	if (booking_access(c->m, b, phone, mgmtd_now(), &cred, code1,
 	    sizeof(code1), &e) != 0)
 		goto fail;

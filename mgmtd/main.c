@@ -184,6 +184,11 @@ main(int argc, char **argv)
 	if ((m.svc = svc_new(m.base, &mgmtd_svc_ops, &m)) == NULL)
 		fatal(71, "main", "cannot set up signal handling");
 	mgmtd_restore(&m);
+	if (ratelimit_new(&m.rl_phone, 16384, m.conf.access_per_phone,
+	    m.conf.access_phone_period) != 0 ||
+	    ratelimit_new(&m.rl_addr, 4096, m.conf.access_per_address,
+	    m.conf.access_address_period) != 0)
+		fatal(71, "main", "out of memory");
 	if (sms_start(&m, why, sizeof(why)) != 0)
 		fatal(71, "sms", "%s", why);
 	if (m.conf.api_port != 0 && api_start(&m, why, sizeof(why)) != 0)
@@ -202,6 +207,8 @@ main(int argc, char **argv)
 
 	api_stop(&m);
 	sms_stop(&m);
+	ratelimit_free(m.rl_phone);
+	ratelimit_free(m.rl_addr);
 	event_free(m.ev_sweep);
 	booking_index_free(&m.bookings);
 	registry_free(&m.reg);

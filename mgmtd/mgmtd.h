@@ -108,6 +108,10 @@ struct mgmtd_conf {
 	char	api_key[256];
 	int	api_max_body;		/* bytes */
 	int64_t	api_feed_timeout;	/* ms: the longest long-poll */
+	int	access_per_phone;	/* per access_phone_period */
+	int64_t	access_phone_period;	/* ms */
+	int	access_per_address;	/* per access_address_period */
+	int64_t	access_address_period;	/* ms */
 	/* [booking] */
 	int64_t	slot_len;		/* ms */
 	int64_t	horizon;		/* ms */
@@ -320,6 +324,8 @@ struct mgmtd {
 	struct tls		*tls;
 	struct api		*api;
 	struct sms_queue	*sms;
+	struct ratelimit	*rl_phone;	/* access requests per phone */
+	struct ratelimit	*rl_addr;	/* and per source address */
 	struct event		*ev_sweep;
 	uint64_t		 feed_version;	/* of the last change, stored */
 	char			 epoch[MGMTD_EPOCH_LEN + 1];	/* store's */
@@ -345,6 +351,20 @@ void	mgmtd_conf_free(struct mgmtd_conf *c);
 void	mgmtd_conf_check(const struct mgmtd_conf *c, const char *path,
 	    struct cfg_errs *errs);
 
+
+/* ratelimit.c */
+struct ratelimit;
+/*
+ * Token buckets of burst requests refilled over period_ms, in a table of
+ * about slots keys; 0, EINVAL or ENOMEM.
+ */
+int	ratelimit_new(struct ratelimit **out, size_t slots, int burst,
+	    int64_t period_ms);
+/* Frees the table. */
+void	ratelimit_free(struct ratelimit *rl);
+/* Takes a token for key: 0 when allowed, else seconds to wait (>= 1). */
+int64_t	ratelimit_take(struct ratelimit *rl, const char *key,
+	    uint64_t now_ms);
 
 /* slot.c */
 /* A table of horizon_s / len_s slots of len_s seconds, starting at now. */

@@ -57,6 +57,18 @@ static const struct cfg_opt mgmtd_opts[] = {
 	{ "api", "feed_timeout", CFG_DURATION, SEC(1), SEC(300), NULL, "30s",
 	  "Longest time a feed request waits for a change.", 0,
 	  F(api_feed_timeout) },
+	{ "api", "access_per_phone", CFG_INT, 1, 1000000, NULL, "5",
+	  "Access requests (each sends an SMS) one phone may get at once.",
+	  0, F(access_per_phone) },
+	{ "api", "access_phone_period", CFG_DURATION, SEC(1), SEC(86400),
+	  NULL, "1h", "Time in which a phone's allowance fills up again.", 0,
+	  F(access_phone_period) },
+	{ "api", "access_per_address", CFG_INT, 1, 1000000, NULL, "60",
+	  "Access requests one source address may make at once.", 0,
+	  F(access_per_address) },
+	{ "api", "access_address_period", CFG_DURATION, SEC(1), SEC(86400),
+	  NULL, "1m", "Time in which an address's allowance fills up again.",
+	  0, F(access_address_period) },
 
 	{ "booking", "slot", CFG_DURATION, MIN(1), DAY(1), NULL, "15m",
 	  "Length of a slot of the idle table; capacity is booked by whole "
