@@ -198,12 +198,10 @@ FUZZ_TIMEOUT ?= 10
 FUZZ_CFLAGS  ?= -O1 -g
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                 -fno-omit-frame-pointer
-# clang does not read /* FALLTHROUGH */ comments and wants a format
-# attribute on every vprintf wrapper; the gcc builds go on checking both.
-# The gcc builds also hold the project's sources to -Werror: here clang's
-# own extra warnings are shown but do not stop the fuzzers being built.
-# The fuzz targets themselves are held to -Werror.
-FUZZ_WARN    := $(WARN) -Wno-implicit-fallthrough -Wno-format-nonliteral
+# The gcc builds hold the project's sources to -Werror: here clang's own
+# extra warnings are shown but do not stop the fuzzers being built.  The
+# fuzz targets themselves are held to -Werror.
+FUZZ_WARN    := $(WARN)
 FUZZ_ALL_CFLAGS := $(FUZZ_CFLAGS) -std=c11 -D_GNU_SOURCE $(FUZZ_WARN) \
                 -Icommon $(PKG_CFLAGS) -MMD -MP $(FUZZ_SAN) \
                 -fsanitize=fuzzer-no-link
@@ -233,7 +231,7 @@ fuzz_libs = $(patsubst %,$(FUZZ_B)/lib%.a,\
 FUZZ_MAX_LEN_fuzz_rtp     := 1500
 FUZZ_MAX_LEN_fuzz_rtcp    := 1500
 FUZZ_MAX_LEN_fuzz_srtp_rx := 1503
-FUZZ_MAX_LEN_fuzz_jbuf    := 4096
+FUZZ_MAX_LEN_fuzz_jbuf    := 2048
 FUZZ_MAX_LEN_fuzz_cfg     := 8192
 fuzz_max_len = $(or $(FUZZ_MAX_LEN_$(1)),4096)
 fuzz_dict = $(if $(wildcard tests/fuzz/$(1).dict),-dict=tests/fuzz/$(1).dict)

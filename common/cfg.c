@@ -328,7 +328,7 @@ cfg_parse_value(const struct cfg_opt *opt, const char *text, void *dst,
 			    "IPv6 address", text);
 			return EINVAL;
 		}
-		/* FALLTHROUGH */
+		__attribute__((fallthrough));
 	case CFG_STR:
 		if (strlen(text) >= opt->size) {
 			snprintf(why, whylen, "value is longer than %zu "

@@ -75,6 +75,9 @@ log_level_name(enum log_level level)
 }
 
 /* Formats one line and sends it to the destination chosen by log_init(). */
+static void log_vmsg(enum log_level, const char *, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 log_vmsg(enum log_level level, const char *module, const char *fmt, va_list ap)
 {
