@@ -5,6 +5,7 @@ ephemeral ports, each with its own NOTIFY_SOCKET so that readiness is the
 daemon's own READY=1, and stops them checking a clean exit.  Results are TAP
 lines that tests/run counts.
 """
+import atexit
 import os
 import signal
 import socket
@@ -52,6 +53,17 @@ def tmpdir(prefix):
     return tempfile.mkdtemp(prefix=prefix + ".")
 
 
+# Daemons a test started and has not stopped: a test that dies half-way
+# must not leave them running.
+_running = set()
+
+
+@atexit.register
+def _stop_leftovers():
+    for d in list(_running):
+        d.kill()
+
+
 class Daemon:
     """One mgmtd or confd process with its config and notify socket."""
 
@@ -88,6 +100,7 @@ class Daemon:
             [self.prog_path, "-d", "-f", self.conf]
             + self.args, stdout=self.logf, stderr=subprocess.STDOUT,
             env=env)
+        _running.add(self)
         if wait_ready:
             return self.wait_notify("READY=1", timeout)
         return True
@@ -117,6 +130,7 @@ class Daemon:
 
     def stop(self, sig=signal.SIGTERM, timeout=5):
         """Stops the daemon; returns (exit status, seconds it took)."""
+        _running.discard(self)
         if self.proc is None or self.proc.poll() is not None:
             return (self.proc.returncode if self.proc else None, 0.0)
         t0 = time.monotonic()
@@ -140,6 +154,7 @@ class Daemon:
         return (rc, took)
 
     def kill(self):
+        _running.discard(self)
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
