@@ -474,10 +474,14 @@ class Bench:
             while True:
                 r = self.step(cd, size, suite, key, n)
                 steps.append(r)
-                if r["gen_limited"] and not r["fail"]:
+                # A load the generator could not keep up with says
+                # nothing of confd, unless confd was saturated as well.
+                if r["gen_limited"] and (not r["fail"] or
+                                         r["cpu_pct"] < 90):
                     say("  the load generator cannot go further")
                     hi = None
-                    lo = n
+                    if not r["fail"]:
+                        lo = n
                     break
                 if r["fail"]:
                     hi = n
@@ -503,7 +507,9 @@ class Bench:
         out = {"size": size, "suite": suite, "max": lo, "limit_found":
                hi is not None, "steps": steps}
         if lo == 0:
-            say("  confd did not keep up even with %d participants" % n)
+            say("  %s even %d participants" % (
+                "confd did not keep up with" if hi is not None else
+                "the load generator could not drive", n))
             self.results["configs"].append(out)
             return out
         # A fresh confd at 80 %: CPU, delay and memory idle and loaded.

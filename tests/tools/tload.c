@@ -2,8 +2,11 @@
  * tload: the load generator of `make bench`.
  *
  * Plays P participants in conferences of S on consecutive ports of one
- * confd, from one thread, cheaply enough that one core drives well over a
- * thousand of them.  Every packet is what a real client sends: Opus at
+ * confd, from one thread, as cheaply as honesty allows: the Opus is encoded
+ * once, so what is left per packet is the RTP header, SRTP and the system
+ * calls (SRTP through Debian's libsrtp2, which makes an NSS HMAC context
+ * per packet, is most of it: one core drives about 850 participants).
+ * Every packet is what a real client sends: Opus at
  * 48 kHz mono in 20 ms frames, 32 kbit/s, complexity 5, in-band FEC, with
  * the RFC 6464 audio level, each SRTP-protected with its participant's own
  * context, 50 packets a second, never skipped while the generator keeps up.
@@ -23,7 +26,8 @@
  * Each conference sends at its own phase of the 20 ms period, spread evenly
  * over it (or, with -o, each participant at its own, as independent
  * clients do), on absolute deadlines of the monotonic clock (a timerfd),
- * so the load is drift-free and does not come in one burst.  Participants share a
+ * so the load is drift-free and does not come in one burst; joins are
+ * spread over the first half of the warm-up.  Participants share a
  * handful of sockets: confd latches an address per SSRC, so several SSRCs
  * may come from one port, and the mix of each comes back to it under the
  * complement of its SSRC.  Sends and receives go through sendmmsg() and
@@ -106,7 +110,7 @@ struct tload_check {
 	uint64_t	 frames;	/* decoded in the window */
 	uint64_t	 loud;		/* of which at least TLOAD_LOUD */
 	uint64_t	 errors;	/* that Opus refused */
-	double		 energy;	/* sum of squared samples, full scale 1 */
+	double		 energy;	/* sum of squares, full scale 1 */
 };
 
 /* One participant. */
@@ -170,7 +174,7 @@ struct tload_stats {
 	uint64_t	received, auth_fail, replay, malformed, foreign;
 	uint64_t	rtcp_received;
 	uint64_t	talk_expected;	/* frames a member should hear */
-	uint64_t	talkers[4];	/* room frames with 0, 1, 2, 3+ talking */
+	uint64_t	talkers[4];	/* room frames with 0..3+ talking */
 	uint64_t	late_2ms, late_10ms;	/* frames sent late by */
 	uint64_t	late_max_ns;
 };
@@ -251,7 +255,7 @@ static void
 tload_usage(FILE *out)
 {
 	fprintf(out,
-	    "usage: tload -a ADDR -p BASEPORT -r ROOMS -S SIZE -P PARTICIPANTS\n"
+	    "usage: tload -a ADDR -p BASEPORT -r ROOMS -S SIZE -P N\n"
 	    "             -k BASE64KEY -d SECONDS [-s SUITE] [-w WARMUP] "
 	    "[-n SOCKETS]\n"
 	    "             [-c CHECKS] [-x SALT] [-t PT] [-L EXT_ID] "
@@ -274,7 +278,8 @@ tload_usage(FILE *out)
 	    "  -n SOCKETS   UDP sockets the participants share (16)\n"
 	    "  -c CHECKS    conferences where one participant decodes the mix "
 	    "(16)\n"
-	    "  -x SALT      0..%d, part of every SSRC: runs against one server\n"
+	    "  -x SALT      0..%d, part of every SSRC: runs against one "
+	    "server\n"
 	    "               in a row must use different salts (0)\n"
 	    "  -t PT        the Opus payload type (111)\n"
 	    "  -L EXT_ID    the audio level extension id, 1..14 (1)\n"
@@ -368,8 +373,8 @@ tload_args(struct tload *tl, int argc, char **argv)
 	tl->pt = 111;
 	tl->level_id = 1;
 	tl->seed = 1;
-	while ((ch = getopt(argc, argv, "a:p:r:S:P:k:s:d:w:n:c:x:t:L:R:oJ:h")) !=
-	    -1) {
+	while ((ch = getopt(argc, argv,
+	    "a:p:r:S:P:k:s:d:w:n:c:x:t:L:R:oJ:h")) != -1) {
 		switch (ch) {
 		case 'a':
 			tl->addr = optarg;
@@ -663,10 +668,12 @@ tload_sockets(struct tload *tl)
 		/* The FORCE variants pass rmem_max when we may; else cap. */
 		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf,
 		    sizeof(buf)) == -1)
-			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf,
+			    sizeof(buf));
 		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf,
 		    sizeof(buf)) == -1)
-			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf,
+			    sizeof(buf));
 		/* Drops at our own socket are not confd's losses. */
 		setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on));
 		tload_sockaddr(local, 0, &ss, &len);
@@ -865,7 +872,8 @@ tload_packet(struct tload *tl, struct tload_room *r, struct tload_part *p,
 	size_t len;
 
 	if (talking) {
-		f = &tl->speech[(size_t)p->voice * TLOAD_SPEECH_FRAMES + p->pos];
+		f = &tl->speech[(size_t)p->voice * TLOAD_SPEECH_FRAMES +
+		    p->pos];
 		p->pos = (uint16_t)((p->pos + 1) % TLOAD_SPEECH_FRAMES);
 		lvl.level = f->level;
 		lvl.vad = true;
@@ -1098,7 +1106,8 @@ tload_read(struct tload *tl, struct tload_sock *s)
 		return 0;
 	for (i = 0; i < n; i++) {
 		mh = &tl->rmsg[i].msg_hdr;
-		for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm))
+		for (cm = CMSG_FIRSTHDR(mh); cm != NULL;
+		    cm = CMSG_NXTHDR(mh, cm))
 			if (cm->cmsg_level == SOL_SOCKET &&
 			    cm->cmsg_type == SO_RXQ_OVFL) {
 				memcpy(&drops, CMSG_DATA(cm), sizeof(drops));
