@@ -38,4 +38,4 @@ export DEBIAN_FRONTEND=noninteractive
 # The package lists of a fresh machine may be empty or stale.
 apt-get update -qq
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+apt-get install -y -qq $missing >/dev/null
