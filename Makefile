@@ -154,6 +154,7 @@ bench: deps
 # An hour of churn under ASan: memory, the mixing clock, leaks.
 soak: deps
 	$(MAKE) --no-print-directory SAN=1 tests
+	$(MAKE) --no-print-directory tests
 	python3 tools/soak.py
 
 install: all

@@ -65,6 +65,7 @@ struct tparty {
 	const char		*dir;
 	int			 delay_ms;
 	double			 amp;
+	int			 complexity;	/* of every party's encoder */
 
 	struct event_base	*base;
 	struct tparty_party	*parties;	/* owned */
@@ -84,7 +85,8 @@ tparty_usage(FILE *out)
 	    "              [-l LOSS%%] [-r REORDER%%] [-j JITTER_MS] [-S SEED]"
 	    " [-L]\n"
 	    "              [-w DIR] [-D START_DELAY_MS] [-A AMPLITUDE] "
-	    "SSRC:FREQ ...\n"
+	    "[-c COMPLEXITY]\n"
+	    "              SSRC:FREQ ...\n"
 	    "  -a ADDR      the conference server, an IPv4 or IPv6 literal\n"
 	    "  -p PORT      the conference port\n"
 	    "  -k KEY       the room's master key and salt, base64\n"
@@ -102,6 +104,7 @@ tparty_usage(FILE *out)
 	    "first\n"
 	    "  -A AMP       tone amplitude, 0..1 of full scale (0.25)\n"
 	    "  -F HZ        also measure HZ in what every party hears\n"
+	    "  -c N         Opus encoder complexity, 0..10 (5)\n"
 	    "  SSRC:FREQ    a party: its SSRC (decimal, or hex with 0x) and "
 	    "its\n"
 	    "               tone in Hz, 0 for silence\n"
@@ -240,7 +243,8 @@ tparty_args(struct tparty *tp, int argc, char **argv)
 
 	tp->suite = SRTPX_AES_CM_128_HMAC_SHA1_80;
 	tp->amp = 0.25;
-	while ((ch = getopt(argc, argv, "a:p:k:s:d:l:r:j:S:Lw:D:A:F:h")) != -1) {
+	tp->complexity = 5;
+	while ((ch = getopt(argc, argv, "a:p:k:s:d:l:r:j:S:Lw:D:A:F:c:h")) != -1) {
 		switch (ch) {
 		case 'a':
 			tp->addr = optarg;
@@ -305,6 +309,12 @@ tparty_args(struct tparty *tp, int argc, char **argv)
 				tparty_bad("-F: '%s' is not 20..20000 Hz",
 				    optarg);
 			tparty_measure(tp, d);
+			break;
+		case 'c':
+			if (!tparty_uint(optarg, 10, &v))
+				tparty_bad("-c: '%s' is not a complexity of "
+				    "0..10", optarg);
+			tp->complexity = (int)v;
 			break;
 		case 'h':
 			tparty_usage(stdout);
@@ -436,6 +446,7 @@ tparty_setup(struct tparty *tp)
 			conf.tone_amp = tp->amp;
 		}
 		conf.send_level = tp->level;
+		conf.complexity = tp->complexity;
 		memcpy(conf.freqs, tp->freqs, sizeof(conf.freqs));
 		conf.nfreqs = tp->nfreqs;
 		conf.loss_pct = tp->loss;
