@@ -63,6 +63,7 @@ struct join {
 	bool			 tty;		/* draw the status line */
 	bool			 line_drawn;
 	bool			 warned;	/* the no-answer warning */
+	bool			 gone_told;	/* the server-gone hint */
 	bool			 expired;
 	bool			 stopped;
 	uint64_t		 start_ms;
@@ -99,6 +100,24 @@ join_loss(const struct call_stats *st)
 	uint64_t n = st->received + st->lost;
 
 	return n == 0 ? 0 : 100.0 * (double)st->lost / (double)n;
+}
+
+/*
+ * Says once that a server which answered went silent, and what to do: if
+ * it failed for good, mgmtd moves the conference and sends new codes.
+ */
+static void
+join_gone_hint(struct join *j, uint64_t silent_ms)
+{
+	if (j->gone_told || j->cc->quiet)
+		return;
+	j->gone_told = true;
+	join_clear_line(j);
+	confcli_err("the conference server at %s port %u has not answered for "
+	    "%llu s.  If it failed, the conference moves to another server: "
+	    "a new code 2 comes by SMS, and 'confcli moved CODE1' (your code "
+	    "1) fetches the new code 1; then join with the new codes",
+	    j->addr, j->cred.port, (unsigned long long)(silent_ms / 1000));
 }
 
 /* Redraws the status line, or warns once on stderr without a terminal. */
@@ -142,6 +161,8 @@ join_on_status(evutil_socket_t fd, short what, void *arg)
 		    -st.level, st.level <= JOIN_SPEAKING ? "someone speaking" :
 		    "quiet", join_loss(&st), st.jitter_ms);
 	}
+	if (j->last_rx != 0 && now - j->last_rx_ms >= JOIN_GONE_MS)
+		join_gone_hint(j, now - j->last_rx_ms);
 	/* A line that wraps could not be redrawn in place. */
 	if (j->tty && ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 &&
 	    ws.ws_col > 1 && ws.ws_col <= sizeof(line))
@@ -262,8 +283,9 @@ join_summary(struct join *j)
 	else
 		confcli_err("the conference server at %s port %u does not "
 		    "answer: nothing came back in %.1f s (the conference may "
-		    "not have started yet, or a firewall drops UDP)", j->addr,
-		    j->cred.port, secs);
+		    "not have started yet, or a firewall drops UDP; if its "
+		    "server failed, 'confcli moved CODE1' gets the new code 1 "
+		    "of the server it moved to)", j->addr, j->cred.port, secs);
 	j->failed = CONFCLI_EX_UNAVAILABLE;
 }
 

@@ -57,6 +57,12 @@ static const struct confcli_verb confcli_verbs[] = {
 	  "  Without --tone, --wav or --mic you listen and send silence.  "
 	  "A code\n"
 	  "  given as - is read from standard input.\n" },
+	{ "moved", cli_moved, "CODE1",
+	  "get your new code 1 when your conference moved to another server",
+	  "  CODE1              your old code 1 (or - to read it from "
+	  "standard input);\n"
+	  "                     no API key is needed.  The new code 2 comes "
+	  "by SMS.\n" },
 	{ "servers", cli_servers, "",
 	  "list the conference servers (operator)", "" },
 	{ "server", cli_server, "SERVER",

@@ -242,6 +242,9 @@ int	cli_ffmpeg_cmd(const struct acode_cred *cred, const char *wav,
 	    char *buf, size_t len);
 int	cli_codes(struct confcli *cc, int argc, char **argv);
 
+/* cli_moved.c: a participant's new code 1 after a failover. */
+int	cli_moved(struct confcli *cc, int argc, char **argv);
+
 /* cli_join.c */
 int	cli_join(struct confcli *cc, int argc, char **argv);
 

@@ -405,7 +405,9 @@ mapi_call(struct mapi *m, enum evhttp_cmd_type type, const char *path,
 	snprintf(hostport, sizeof(hostport), strchr(m->host, ':') ?
 	    "[%s]:%d" : "%s:%d", m->host, m->port);
 	evhttp_add_header(h, "Host", hostport);
-	evhttp_add_header(h, "Authorization", m->auth);
+	/* confcli moved needs no key: then none is sent. */
+	if (strcmp(m->auth, "Bearer ") != 0)
+		evhttp_add_header(h, "Authorization", m->auth);
 	evhttp_add_header(h, "Accept", "application/json");
 	if (body != NULL) {
 		if ((text = json_dumps(body, JSON_COMPACT)) == NULL) {

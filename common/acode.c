@@ -688,9 +688,10 @@ acode_strerror(int err)
 	return msg[err];
 }
 
-int
-acode_sms_text(const char *code2, int64_t expires_unix, char *out,
-    size_t outlen)
+/* The SMS of code 2 after a lead-in; see acode_sms_text(). */
+static int
+acode_sms_fmt(const char *lead, const char *code2, int64_t expires_unix,
+    char *out, size_t outlen)
 {
 	char when[32];
 	const char *p;
@@ -701,8 +702,8 @@ acode_sms_text(const char *code2, int64_t expires_unix, char *out,
 		if (*p != '-' && acode_sym_value((unsigned char)*p) < 0)
 			return EINVAL;
 	acode_time_text(acode_minutes(expires_unix) * 60, when, sizeof(when));
-	n = snprintf(out, outlen, "Conference code 2: %s valid until %s UTC",
-	    code2, when);
+	n = snprintf(out, outlen, "%s: %s valid until %s UTC", lead, code2,
+	    when);
 	/* One SMS holds 160 GSM 7-bit characters; each of these is one. */
 	if (n < 0 || (size_t)n >= outlen || n > ACODE_SMS_MAX - 1) {
 		if (outlen > 0)
@@ -710,6 +711,46 @@ acode_sms_text(const char *code2, int64_t expires_unix, char *out,
 		return ENOSPC;
 	}
 	return 0;
+}
+
+int
+acode_sms_text(const char *code2, int64_t expires_unix, char *out,
+    size_t outlen)
+{
+	return acode_sms_fmt("Conference code 2", code2, expires_unix, out,
+	    outlen);
+}
+
+int
+acode_sms_moved_text(const char *code2, int64_t expires_unix, char *out,
+    size_t outlen)
+{
+	/* 11 characters more than the first SMS: 158 of the 160. */
+	return acode_sms_fmt("Conference moved, new code 2", code2,
+	    expires_unix, out, outlen);
+}
+
+int
+acode_code1_bytes(const char *code1, uint8_t *out, size_t outlen,
+    size_t *len, char *why, size_t whylen)
+{
+	struct acode_raw raw;
+	int rc;
+
+	*len = 0;
+	rc = acode_parse(code1 != NULL ? code1 : "", 1, &raw, why, whylen);
+	if (rc == ACODE_OK && raw.len + 1 > outlen) {
+		acode_say(why, whylen, "no room for the bytes of code 1");
+		rc = ACODE_E_INTERNAL;
+	}
+	if (rc == ACODE_OK) {
+		/* The header symbol first: it tells IPv4 from IPv6. */
+		out[0] = raw.head;
+		memcpy(out + 1, raw.bytes, raw.len);
+		*len = raw.len + 1;
+	}
+	sodium_memzero(&raw, sizeof(raw));
+	return rc;
 }
 
 int

@@ -98,6 +98,22 @@ const char *acode_strerror(int err);
  */
 int	acode_sms_text(const char *code2, int64_t expires_unix, char *out,
 	    size_t outlen);
+/*
+ * The SMS of a new code 2 after the conference moved to another server:
+ * "Conference moved, new code 2: CODE valid until ... UTC"; as above.
+ */
+int	acode_sms_moved_text(const char *code2, int64_t expires_unix,
+	    char *out, size_t outlen);
+/*
+ * The canonical bytes of code 1 as typed (any case, dashes or spaces,
+ * Crockford's look-alikes): its header symbol, then the bytes it packs.
+ * Two spellings of one code give the same bytes.  An enum acode_err with
+ * why, as acode_check(); *len is 0 on failure.  ACODE_CODE1_BYTES_MAX
+ * always suffices.
+ */
+#define ACODE_CODE1_BYTES_MAX	53
+int	acode_code1_bytes(const char *code1, uint8_t *out, size_t outlen,
+	    size_t *len, char *why, size_t whylen);
 /* The address of cred as text; 0, EAFNOSUPPORT or ENOSPC. */
 int	acode_addr_text(const struct acode_cred *cred, char *buf,
 	    size_t len);

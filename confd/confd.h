@@ -63,6 +63,8 @@ struct confd_conf {
 	int64_t	jitter_max;		/* ms */
 	int64_t	idle_timeout;		/* ms without packets: removed */
 	int	max_participants;	/* per room, a hard cap */
+	int	max_rooms;		/* open at once */
+	int	max_total_parts;	/* over all rooms */
 	int64_t	close_grace;		/* ms a booked room stays open late */
 	/* [mixer] */
 	int	max_speakers;		/* 0: everyone */
@@ -238,6 +240,9 @@ struct confd {
 	size_t			 nheap, capheap;
 	struct confd_io		*io;		/* owned */
 	struct mgmt		*mgmt;		/* mgmt.c; NULL: standalone */
+	/* limits.c: rooms open, and what the limits turned away. */
+	int			 nopen;
+	uint64_t		 rooms_refused, server_full;
 	/* A packet's arrival to the first packet carrying its audio. */
 	struct confd_hist	 delay_mix;
 	/* The part of it after the tick took the frame: mixing work. */
@@ -284,6 +289,16 @@ int	room_join(struct room *r, uint32_t ssrc, struct srtpx *rx,
 /* Removes and frees the participants marked leaving. */
 void	room_reap(struct room *r);
 
+/* limits.c */
+/* About how many file descriptors the configuration may hold at once. */
+uint64_t limits_fd_need(const struct confd_conf *c);
+/* Raises the descriptor limit to fit; 0, or an errno with why. */
+int	limits_fds_ensure(const struct confd_conf *c, char *why,
+	    size_t whylen);
+/* Whether one more room may open under [media] max_rooms; 0 or ENOSPC. */
+int	limits_room_may_open(struct room *r, char *why, size_t whylen);
+/* Whether a newcomer fits the room and the server; 0 or ENOSPC, counted. */
+int	limits_may_join(struct room *r, uint32_t ssrc);
 /* part.c */
 /*
  * A participant with its SRTP contexts, jitter buffer and decoder.  rx, if
@@ -333,6 +348,45 @@ int64_t	confd_wall_ms(void);
 int	mgmt_start(struct confd *cd, char *why, size_t whylen);
 /* Stops talking to mgmtd; the rooms stay. */
 void	mgmt_stop(struct confd *cd);
+
+/* feedmsg.c: one message of mgmtd's feed, docs/api.md "The feed" */
+#define FEEDMSG_PROTOCOL	1	/* the version this confd speaks */
+#define FEEDMSG_ID_LEN		20	/* hex digits of a booking id */
+#define FEEDMSG_EPOCH_LEN	16	/* hex digits of a store's epoch */
+#define FEEDMSG_MAX_PARTS	1000	/* participants of one conference */
+
+/* One conference of a message: booked (an upsert) or cancelled. */
+struct feedmsg_conf {
+	char		 id[FEEDMSG_ID_LEN + 1];
+	bool		 cancelled;
+	int		 port;		/* 1024 to 65535 */
+	int64_t		 start, end;	/* Unix seconds, start < end */
+	int		 capacity;	/* 1 to 65535 */
+	struct cred	*creds;		/* owned, by SSRC, rx NULL; wiped */
+	size_t		 ncreds;	/* at most FEEDMSG_MAX_PARTS */
+};
+
+/* A message, read whole before any of it is applied. */
+struct feedmsg {
+	bool		 snapshot;	/* else changes */
+	char		 epoch[FEEDMSG_EPOCH_LEN + 1];
+	uint64_t	 version;	/* 0 to 2^53 */
+	struct feedmsg_conf *confs;	/* owned */
+	size_t		 nconfs;
+};
+
+struct json_t;
+/*
+ * Reads a message for server_id, checking every field the protocol gives;
+ * 0, or EINVAL (ENOMEM) with why and *out empty, its keys wiped.
+ */
+int	feedmsg_parse_json(const struct json_t *msg, const char *server_id,
+	    struct feedmsg *out, char *why, size_t whylen);
+/* The same from the bytes of an answer, as mgmt.c reads them. */
+int	feedmsg_parse(const char *buf, size_t len, const char *server_id,
+	    struct feedmsg *out, char *why, size_t whylen);
+/* Wipes the keys of a message and frees what it holds. */
+void	feedmsg_free(struct feedmsg *m);
 
 /* metrics.c */
 /* Starts the /metrics HTTP listener; 0 or an errno with why. */

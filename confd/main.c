@@ -147,6 +147,9 @@ main(int argc, char **argv)
 	log_init("confd", cd.args.foreground,
 	    daemon_log_level(&cd.args, cd.conf.log_level));
 
+	/* Before anything opens: a limit too low is a configuration error. */
+	if (limits_fds_ensure(&cd.conf, why, sizeof(why)) != 0)
+		fatal(EX_CONFIG_STATUS, "main", "%s: %s", cd.args.conf_path, why);
 	if (srtpx_init() != 0)
 		fatal(71, "main", "cannot initialise libsrtp and libsodium");
 	if ((cd.io = calloc(1, sizeof(*cd.io))) == NULL)

@@ -143,6 +143,23 @@ metrics_gauges(struct evbuffer *b, const struct confd *cd)
 	TAILQ_FOREACH(r, &cd->rooms, entry)
 		evbuffer_add_printf(b, "confd_refused_total{room=\"%s\"} %llu\n",
 		    r->name, (unsigned long long)r->refused_full);
+	evbuffer_add_printf(b, "# HELP confd_rooms_open Conferences open "
+	    "now.\n# TYPE confd_rooms_open gauge\nconfd_rooms_open %d\n"
+	    "# HELP confd_rooms_max Conferences that may be open at once "
+	    "([media] max_rooms).\n# TYPE confd_rooms_max gauge\n"
+	    "confd_rooms_max %d\n"
+	    "# HELP confd_rooms_refused_total Conferences not opened because "
+	    "max_rooms were open.\n# TYPE confd_rooms_refused_total counter\n"
+	    "confd_rooms_refused_total %llu\n"
+	    "# HELP confd_participants_max Participants at once over all "
+	    "conferences ([media] max_total_participants).\n"
+	    "# TYPE confd_participants_max gauge\nconfd_participants_max %d\n"
+	    "# HELP confd_server_full_total Joins refused because the server "
+	    "held max_total_participants.\n"
+	    "# TYPE confd_server_full_total counter\n"
+	    "confd_server_full_total %llu\n", cd->nopen, cd->conf.max_rooms,
+	    (unsigned long long)cd->rooms_refused, cd->conf.max_total_parts,
+	    (unsigned long long)cd->server_full);
 	evbuffer_add_printf(b, "# HELP confd_jitter_ms Interarrival jitter "
 	    "of a participant's packets.\n# TYPE confd_jitter_ms gauge\n"
 	    "# HELP confd_level_dbov Audio level heard from a participant "

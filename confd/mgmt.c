@@ -27,9 +27,7 @@
 #include <sodium.h>
 
 #include "confd.h"
-#include "rfc3339.h"
 
-#define MGMT_FEED_PROTOCOL	1
 #define MGMT_FEED_WAIT_S	25	/* long-poll wait asked of mgmtd */
 #define MGMT_TIMEOUT_S		10	/* any other request */
 #define MGMT_BACKOFF_MAX_MS	30000
@@ -410,74 +408,6 @@ mgmt_register(struct mgmt *mg)
 	json_decref(body);
 }
 
-/*
- * Reads one conference of the feed into its parts, checking every type,
- * length and range the protocol gives; 0 or EINVAL with why.
- */
-static int
-mgmt_parse_conf(json_t *o, const char **id, bool *cancelled, int *port,
-    int64_t *start, int64_t *end, int *capacity, struct cred **creds,
-    size_t *ncreds, char *why, size_t whylen)
-{
-	const char *state, *suite, *st, *en, *up, *down;
-	json_int_t jport, jcap, ssrc, cid;
-	json_t *parts, *p;
-	char kwhy[128];
-	size_t i;
-
-	*creds = NULL;
-	*ncreds = 0;
-	if (json_unpack(o, "{s:s, s:s, s:I, s:s, s:s, s:I, s:s, s:o}", "id", id,
-	    "state", &state, "port", &jport, "start", &st, "end", &en,
-	    "capacity", &jcap, "suite", &suite, "participants", &parts) != 0 ||
-	    !json_is_array(parts)) {
-		snprintf(why, whylen, "a conference lacks a field");
-		return EINVAL;
-	}
-	if (strlen(*id) != 20 || strspn(*id, "0123456789abcdef") != 20) {
-		snprintf(why, whylen, "a conference id is not 20 hex digits");
-		return EINVAL;
-	}
-	*cancelled = strcmp(state, "cancelled") == 0;
-	if (!*cancelled && strcmp(state, "booked") != 0) {
-		snprintf(why, whylen, "%s: unknown state '%s'", *id, state);
-		return EINVAL;
-	}
-	if (jport < 1024 || jport > 65535 || jcap < 1 || jcap > 65535 ||
-	    rfc3339_parse(st, start) != 0 || rfc3339_parse(en, end) != 0 ||
-	    *end <= *start || strcmp(suite, "AES_CM_128_HMAC_SHA1_80") != 0 ||
-	    json_array_size(parts) > 1000) {
-		snprintf(why, whylen, "%s: a field is out of range", *id);
-		return EINVAL;
-	}
-	*port = (int)jport;
-	*capacity = (int)jcap;
-	if (json_array_size(parts) > 0 &&
-	    (*creds = calloc(json_array_size(parts), sizeof(**creds))) == NULL) {
-		snprintf(why, whylen, "out of memory");
-		return ENOMEM;
-	}
-	json_array_foreach(parts, i, p) {
-		if (json_unpack(p, "{s:I, s:I, s:s, s:s}", "id", &cid, "ssrc",
-		    &ssrc, "key_up", &up, "key_down", &down) != 0 ||
-		    ssrc < 1 || ssrc > 0xffffffffLL ||
-		    srtpx_key_decode(SRTPX_AES_CM_128_HMAC_SHA1_80, up,
-		    (*creds)[i].key_up, kwhy, sizeof(kwhy)) != 0 ||
-		    srtpx_key_decode(SRTPX_AES_CM_128_HMAC_SHA1_80, down,
-		    (*creds)[i].key_down, kwhy, sizeof(kwhy)) != 0) {
-			snprintf(why, whylen, "%s: participant %zu is "
-			    "malformed", *id, i);
-			sodium_memzero(*creds, i * sizeof(**creds));
-			free(*creds);
-			*creds = NULL;
-			return EINVAL;
-		}
-		(*creds)[i].ssrc = (uint32_t)ssrc;
-		*ncreds = i + 1;
-	}
-	return 0;
-}
-
 /* Creates or updates the room of one booked conference. */
 static void
 mgmt_upsert(struct confd *cd, const char *id, int port, int64_t start,
@@ -527,66 +457,41 @@ mgmt_close(struct confd *cd, const char *id, const char *reason)
 		}
 }
 
-/* Applies one feed message; 0, or EINVAL when it breaks the protocol. */
+/*
+ * Applies one feed message; 0, or EINVAL when it breaks the protocol, and
+ * then nothing of it is applied.
+ */
 static int
 mgmt_apply(struct mgmt *mg, json_t *msg, char *why, size_t whylen)
 {
 	struct confd *cd = mg->cd;
-	const char *type, *server, *epoch, *id;
+	const struct feedmsg_conf *fc;
 	struct room *r, *next;
-	json_int_t protocol, version;
-	json_t *confs, *o;
-	struct cred *creds;
-	size_t i, n;
-	int64_t start, end;
-	int port, capacity, err;
-	bool cancelled, snapshot;
+	struct feedmsg fm;
+	size_t i;
+	int err;
 
-	if (json_unpack(msg, "{s:s, s:I, s:s, s:s, s:I, s:o}", "type", &type,
-	    "protocol", &protocol, "server", &server, "epoch", &epoch,
-	    "version", &version, "conferences", &confs) != 0 ||
-	    !json_is_array(confs)) {
-		snprintf(why, whylen, "a feed message lacks a field");
-		return EINVAL;
-	}
-	if (protocol != MGMT_FEED_PROTOCOL) {
-		snprintf(why, whylen, "feed protocol %lld, this confd speaks %d",
-		    (long long)protocol, MGMT_FEED_PROTOCOL);
-		return EINVAL;
-	}
-	snapshot = strcmp(type, "snapshot") == 0;
-	if ((!snapshot && strcmp(type, "changes") != 0) ||
-	    strcmp(server, cd->conf.server_id) != 0 || strlen(epoch) != 16 ||
-	    version < 0) {
-		snprintf(why, whylen, "a feed message of the wrong type, server "
-		    "or epoch");
-		return EINVAL;
-	}
+	if ((err = feedmsg_parse_json(msg, cd->conf.server_id, &fm, why,
+	    whylen)) != 0)
+		return err;
 	/* A snapshot replaces everything confd holds from mgmtd. */
-	if (snapshot)
+	if (fm.snapshot)
 		for (r = TAILQ_FIRST(&cd->rooms); r != NULL; r = next) {
 			next = TAILQ_NEXT(r, entry);
 			r->seen = r->shared;
 		}
-	n = 0;
-	json_array_foreach(confs, i, o) {
-		if ((err = mgmt_parse_conf(o, &id, &cancelled, &port, &start,
-		    &end, &capacity, &creds, &n, why, whylen)) != 0)
-			return err;
-		if (cancelled)
-			mgmt_close(cd, id, "cancelled");
+	for (i = 0; i < fm.nconfs; i++) {
+		fc = &fm.confs[i];
+		if (fc->cancelled)
+			mgmt_close(cd, fc->id, "cancelled");
 		else
-			mgmt_upsert(cd, id, port, start, end, capacity, creds,
-			    n);
-		if (creds != NULL) {
-			sodium_memzero(creds, n * sizeof(*creds));
-			free(creds);
-		}
+			mgmt_upsert(cd, fc->id, fc->port, fc->start, fc->end,
+			    fc->capacity, fc->creds, fc->ncreds);
 		TAILQ_FOREACH(r, &cd->rooms, entry)
-			if (strcmp(r->name, id) == 0)
+			if (strcmp(r->name, fc->id) == 0)
 				r->seen = true;
 	}
-	if (snapshot)
+	if (fm.snapshot)
 		for (r = TAILQ_FIRST(&cd->rooms); r != NULL; r = next) {
 			next = TAILQ_NEXT(r, entry);
 			if (!r->seen) {
@@ -595,13 +500,14 @@ mgmt_apply(struct mgmt *mg, json_t *msg, char *why, size_t whylen)
 				room_free(r);
 			}
 		}
-	snprintf(mg->epoch, sizeof(mg->epoch), "%s", epoch);
-	mg->version = (uint64_t)version;
-	if (snapshot || json_array_size(confs) > 0)
+	snprintf(mg->epoch, sizeof(mg->epoch), "%s", fm.epoch);
+	mg->version = fm.version;
+	if (fm.snapshot || fm.nconfs > 0)
 		log_info("mgmt", "feed %s %llu: %zu conference%s",
-		    snapshot ? "snapshot" : "changes",
-		    (unsigned long long)version, json_array_size(confs),
-		    json_array_size(confs) == 1 ? "" : "s");
+		    fm.snapshot ? "snapshot" : "changes",
+		    (unsigned long long)fm.version, fm.nconfs,
+		    fm.nconfs == 1 ? "" : "s");
+	feedmsg_free(&fm);
 	return 0;
 }
 

@@ -48,6 +48,14 @@ static const struct cfg_opt confd_opts[] = {
 	{ "media", "max_participants", CFG_INT, 2, CONFD_MAX_PARTS, NULL,
 	  "64", "Participants per conference, whatever its capacity says.",
 	  0, F(max_participants) },
+	{ "media", "max_rooms", CFG_INT, 1, 100000, NULL, "1000",
+	  "Conferences open at once (a socket per address family each); one "
+	  "more is not opened.  The descriptor limit is raised to fit, or "
+	  "confd does not start.", 0, F(max_rooms) },
+	{ "media", "max_total_participants", CFG_INT, 1, 1000000, NULL,
+	  "4000", "Participants at once over all conferences; a newcomer past "
+	  "it is refused like one in a full conference.", 0,
+	  F(max_total_parts) },
 
 	{ "mixer", "max_speakers", CFG_INT, 0, 16, NULL, "3",
 	  "Loudest speakers mixed at once; 0 mixes everyone.", 0,
@@ -175,6 +183,7 @@ confd_conf_check(const struct confd_conf *c, const char *path,
 	const struct confd_room_conf *rc, *o;
 	uint8_t master[SRTPX_MAX_MASTER];
 	char why[128];
+	int nrooms;
 
 	if (c->mgmtd_addr[0] != '\0' && strlen(c->mgmtd_secret) < 16)
 		cfg_errs_add(errs, "%s: [mgmtd] secret: needs at least 16 "
@@ -185,6 +194,12 @@ confd_conf_check(const struct confd_conf *c, const char *path,
 	if (c->ipv4[0] == '\0' && c->ipv6[0] == '\0')
 		cfg_errs_add(errs, "%s: [media]: ipv4 and ipv6 are both empty; "
 		    "conferences could not be reached", path);
+	nrooms = 0;
+	TAILQ_FOREACH(rc, &c->rooms, entry)
+		nrooms++;
+	if (nrooms > c->max_rooms)
+		cfg_errs_add(errs, "%s: [media] max_rooms: %d, fewer than the "
+		    "%d [room] sections", path, c->max_rooms, nrooms);
 	TAILQ_FOREACH(rc, &c->rooms, entry) {
 		if (rc->key[0] != '\0' && srtpx_key_decode(rc->suite, rc->key,
 		    master, why, sizeof(why)) != 0)

@@ -182,8 +182,10 @@ int
 room_open(struct room *r, char *why, size_t whylen)
 {
 	const char *addrs[2] = { r->cd->conf.ipv4, r->cd->conf.ipv6 };
-	int i;
+	int i, err;
 
+	if ((err = limits_room_may_open(r, why, whylen)) != 0)
+		return err;
 	for (i = 0; i < 2; i++) {
 		if (addrs[i][0] == '\0')
 			continue;
@@ -198,6 +200,7 @@ room_open(struct room *r, char *why, size_t whylen)
 	}
 	r->opened_ms = confd_now_ms();
 	r->open = true;
+	r->cd->nopen++;
 	return 0;
 }
 
@@ -222,10 +225,9 @@ room_join(struct room *r, uint32_t ssrc, struct srtpx *rx,
 	int i, slot = -1, err;
 
 	*out = NULL;
-	if (r->nparts >= r->capacity) {
-		r->refused_full++;
+	if ((err = limits_may_join(r, ssrc)) != 0) {
 		srtpx_free(rx);
-		return ENOSPC;
+		return err;
 	}
 	/*
 	 * confd sends to SSRC s from SSRC ~s under the same shared key.  A
@@ -306,6 +308,8 @@ room_free(struct room *r)
 		    (unsigned long long)r->refused_full,
 		    (unsigned long long)r->st.rx_packets,
 		    (unsigned long long)r->st.tx_packets);
+	if (r->open)
+		r->cd->nopen--;
 	for (i = 0; i < 2; i++) {
 		if (r->ev[i])
 			event_free(r->ev[i]);

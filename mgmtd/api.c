@@ -76,6 +76,8 @@ static const struct api_route api_routes[] = {
 	  api_booking_access },
 	{ EVHTTP_REQ_GET, "/v1/bookings/*/access", AUTH_ORGANISER, false,
 	  api_access_list },
+	{ EVHTTP_REQ_POST, "/v1/access/moved", AUTH_NONE, true,
+	  api_access_moved },
 };
 
 #define API_NROUTES	(sizeof(api_routes) / sizeof(api_routes[0]))
@@ -415,7 +417,6 @@ api_read_body(struct api_call *c, const struct api_route *r,
 	struct evbuffer *in = evhttp_request_get_input_buffer(c->req);
 	size_t len = evbuffer_get_length(in);
 	const char *ct;
-	json_error_t jerr;
 
 	if (len > (size_t)c->m->conf.api_max_body) {
 		mgmtd_err_set(e, 413, "body_too_large", "the body has %zu "
@@ -442,20 +443,8 @@ api_read_body(struct api_call *c, const struct api_route *r,
 		    "JSON object");
 		return EINVAL;
 	}
-	c->body = json_loadb((const char *)evbuffer_pullup(in, -1), len,
-	    JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
-	if (c->body == NULL) {
-		mgmtd_err_set(e, 400, "malformed_json", "the body is not JSON: "
-		    "line %d, column %d: %s", jerr.line, jerr.column,
-		    jerr.text);
-		return EINVAL;
-	}
-	if (!json_is_object(c->body)) {
-		mgmtd_err_set(e, 400, "invalid_body", "the body must be a JSON "
-		    "object");
-		return EINVAL;
-	}
-	return 0;
+	return api_parse_json((const char *)evbuffer_pullup(in, -1), len,
+	    &c->body, e);
 }
 
 /* evhttp's callback for every request: route, check, call the handler. */
@@ -473,6 +462,9 @@ api_on_request(struct evhttp_request *req, void *arg)
 	const char *path, *q;
 	size_t i;
 
+	/* A connection past [api] max_connections gets 503 and no more. */
+	if (api_conn_refuse(m, req))
+		return;
 	TAILQ_INIT(&query);
 	memset(&c, 0, sizeof(c));
 	c.m = m;
@@ -563,7 +555,7 @@ api_start(struct mgmtd *m, char *why, size_t whylen)
 	evhttp_set_max_body_size(a->http, MGMTD_BODY_HARD_MAX);
 	/* Read a body over it to the end, so that the client sees the 413. */
 	evhttp_set_flags(a->http, EVHTTP_SERVER_LINGERING_CLOSE);
-	evhttp_set_max_headers_size(a->http, 16384);
+	evhttp_set_max_headers_size(a->http, m->conf.api_max_headers);
 	tv.tv_sec = (time_t)(m->conf.api_feed_timeout / 1000 + 30);
 	tv.tv_usec = 0;
 	evhttp_set_timeout_tv(a->http, &tv);
@@ -572,8 +564,6 @@ api_start(struct mgmtd *m, char *why, size_t whylen)
 	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
 	    EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(a->http, api_on_request, m);
-	if (m->tls != NULL)
-		evhttp_set_bevcb(a->http, tls_bevcb, m->tls);
 	lev = evconnlistener_new_bind(m->base, NULL, NULL,
 	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
 	    API_BACKLOG, (struct sockaddr *)&ss, (int)sslen);
@@ -599,6 +589,12 @@ api_start(struct mgmtd *m, char *why, size_t whylen)
 		snprintf(why, whylen, "out of memory");
 		return ENOMEM;
 	}
+	/* It sets the bevcb (TLS too) that counts the connections. */
+	if ((rc = api_conn_start(m, a->http, lev, why, whylen)) != 0) {
+		evhttp_free(a->http);
+		free(a);
+		return rc;
+	}
 	m->api = a;
 	log_notice("api", "listening on %s%s%s%s:%d (%s)", m->tls ? "https://" :
 	    "http://", sslen == sizeof(*sin6) ? "[" : "", m->conf.api_addr,
@@ -617,6 +613,7 @@ api_stop(struct mgmtd *m)
 	for (i = 0; i < m->reg.n; i++)
 		feed_flush(m, m->reg.srv[i]);
 	evhttp_free(m->api->http);
+	api_conn_stop(m);
 	free(m->api);
 	m->api = NULL;
 }

@@ -15,18 +15,6 @@
 
 #include "mgmtd.h"
 
-/* Whether s is an E.164 number: '+' and 6 to 15 digits, no leading 0. */
-static bool
-api_phone_ok(const char *s)
-{
-	size_t n;
-
-	if (s[0] != '+' || s[1] < '1' || s[1] > '9')
-		return false;
-	n = strspn(s + 1, "0123456789");
-	return n >= 6 && n <= 15 && s[1 + n] == '\0';
-}
-
 /* A booking as the API shows it to its organiser. */
 static json_t *
 api_booking_json(const struct booking *b)
@@ -54,6 +42,15 @@ api_booking_json(const struct booking *b)
 		n++;
 	json_object_set_new(o, "credentials", json_integer((json_int_t)n));
 	api_set_time(o, "created", b->created);
+	/* Failover (failover.c): where it came from, or that it waits. */
+	json_object_set_new(o, "placement", json_string(b->stranded ?
+	    "stranded" : "placed"));
+	json_object_set_new(o, "moved_from", b->moved_from[0] != '\0' ?
+	    json_string(b->moved_from) : json_null());
+	if (b->moved_at != 0)
+		api_set_time(o, "moved_at", b->moved_at);
+	else
+		json_object_set_new(o, "moved_at", json_null());
 	return o;
 }
 
@@ -73,49 +70,6 @@ api_reply_booking(struct api_call *c, int status, const struct booking *b)
 	api_reply(c->req, status, body);
 }
 
-static const struct api_field api_create_fields[] = {
-	{ "start", JSON_STRING, true },
-	{ "duration", JSON_INTEGER, true },
-	{ "capacity", JSON_INTEGER, true },
-	{ "invitees", JSON_ARRAY, false },
-	{ "region", JSON_STRING, false },
-};
-
-/* Checks the invitees of a booking request into req->invitees. */
-static int
-api_invitees(const json_t *v, const char **list, size_t *n,
-    struct mgmtd_err *e)
-{
-	const char *p;
-	size_t i, j;
-
-	*n = 0;
-	if (v == NULL)
-		return 0;
-	if (json_array_size(v) > MGMTD_MAX_INVITEES) {
-		mgmtd_err_set(e, 400, "invalid_field", "'invitees' may hold at "
-		    "most %d phone numbers", MGMTD_MAX_INVITEES);
-		return EINVAL;
-	}
-	for (i = 0; i < json_array_size(v); i++) {
-		p = json_string_value(json_array_get(v, i));
-		if (p == NULL || !api_phone_ok(p)) {
-			mgmtd_err_set(e, 400, "invalid_field", "'invitees' "
-			    "must be phone numbers in E.164 form, such as "
-			    "+4930123456");
-			return EINVAL;
-		}
-		for (j = 0; j < i; j++)
-			if (strcmp(list[j], p) == 0) {
-				mgmtd_err_set(e, 400, "invalid_field", "%s is "
-				    "invited twice", p);
-				return EINVAL;
-			}
-		list[(*n)++] = p;
-	}
-	return 0;
-}
-
 /* POST /v1/bookings: checks the request and books it. */
 void
 api_booking_create(struct api_call *c)
@@ -124,56 +78,16 @@ api_booking_create(struct api_call *c)
 	struct booking_req req;
 	struct booking *b;
 	struct mgmtd_err e;
-	const char *start;
-	json_int_t v;
-	json_t *region;
 
-	if (api_fields_check(c->body, api_create_fields, sizeof(
-	    api_create_fields) / sizeof(api_create_fields[0]), &e) != 0)
-		goto fail;
-	memset(&req, 0, sizeof(req));
-	req.organiser = c->client->name;
-	start = json_string_value(json_object_get(c->body, "start"));
-	if (strcmp(start, "now") == 0)
-		req.now = true;
-	else if (rfc3339_parse(start, &req.start) != 0) {
-		mgmtd_err_set(&e, 400, "invalid_field", "'start' must be "
-		    "\"now\" or a UTC time such as 2026-12-01T10:00:00Z, not "
-		    "'%.32s'", start);
-		goto fail;
-	}
-	v = json_integer_value(json_object_get(c->body, "duration"));
-	if (v < 1 || v > c->m->conf.max_duration / 1000) {
-		mgmtd_err_set(&e, 400, "invalid_field", "'duration' must be "
-		    "from 1 to %lld seconds", (long long)(
-		    c->m->conf.max_duration / 1000));
-		goto fail;
-	}
-	req.duration = v;
-	v = json_integer_value(json_object_get(c->body, "capacity"));
-	if (v < 1 || v > 65535) {
-		mgmtd_err_set(&e, 400, "invalid_field", "'capacity' must be "
-		    "from 1 to 65535");
-		goto fail;
-	}
-	req.capacity = (int)v;
-	region = json_object_get(c->body, "region");
-	req.region = region ? json_string_value(region) : c->client->region;
-	if (!api_name_ok(req.region)) {
-		mgmtd_err_set(&e, 400, "invalid_field", "'region' must be at "
-		    "most %d letters, digits, '-', '_' or '.'",
-		    MGMTD_NAME_MAX - 1);
-		goto fail;
-	}
 	if ((invitees = calloc(MGMTD_MAX_INVITEES, sizeof(*invitees))) ==
 	    NULL) {
 		mgmtd_err_set(&e, 503, "no_memory", "out of memory");
 		goto fail;
 	}
-	if (api_invitees(json_object_get(c->body, "invitees"), invitees,
-	    &req.ninvitees, &e) != 0)
+	if (api_parse_booking(c->body, c->m->conf.max_duration / 1000,
+	    c->client->region, &req, invitees, &e) != 0)
 		goto fail;
-	req.invitees = invitees;
+	req.organiser = c->client->name;
 	if (booking_create(c->m, &req, mgmtd_now(), &b, &e) != 0)
 		goto fail;
 	free(invitees);
@@ -232,29 +146,19 @@ api_booking_get(struct api_call *c)
 		api_reply_booking(c, 200, b);
 }
 
-static const struct api_field api_extend_fields[] = {
-	{ "by", JSON_INTEGER, true },
-};
-
 /* POST /v1/bookings/{id}/extend: a later end, same server and port. */
 void
 api_booking_extend(struct api_call *c)
 {
 	struct booking *b;
 	struct mgmtd_err e;
-	json_int_t by;
+	int64_t by;
 
 	if ((b = api_path_booking(c)) == NULL)
 		return;
-	if (api_fields_check(c->body, api_extend_fields, 1, &e) != 0)
+	if (api_parse_extend(c->body, c->m->conf.max_duration / 1000, &by,
+	    &e) != 0)
 		goto fail;
-	by = json_integer_value(json_object_get(c->body, "by"));
-	if (by < 1 || by > c->m->conf.max_duration / 1000) {
-		mgmtd_err_set(&e, 400, "invalid_field", "'by' must be from 1 "
-		    "to %lld seconds", (long long)(c->m->conf.max_duration /
-		    1000));
-		goto fail;
-	}
 	if (booking_extend(c->m, b, by, mgmtd_now(), &e) != 0)
 		goto fail;
 	api_reply_booking(c, 200, b);
@@ -304,10 +208,6 @@ api_access_json(const struct booking *b, const struct credential *cred,
 	    json_null());
 	return o;
 }
-
-static const struct api_field api_access_fields[] = {
-	{ "phone", JSON_STRING, true },
-};
 
 /*
  * Whether an access request must wait: each one sends an SMS, so a phone
@@ -359,14 +259,8 @@ api_booking_access(struct api_call *c)
 
 	if ((b = api_path_booking(c)) == NULL)
 		return;
-	if (api_fields_check(c->body, api_access_fields, 1, &e) != 0)
+	if (api_parse_access(c->body, &phone, &e) != 0)
 		goto fail;
-	phone = json_string_value(json_object_get(c->body, "phone"));
-	if (!api_phone_ok(phone)) {
-		mgmtd_err_set(&e, 400, "invalid_field", "'phone' must be a "
-		    "phone number in E.164 form, such as +4930123456");
-		goto fail;
-	}
 	if (api_access_limited(c, phone, &e))
 		goto fail;
 	if (booking_access(c->m, b, phone, mgmtd_now(), &cred, code1,

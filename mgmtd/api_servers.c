@@ -3,9 +3,6 @@
  * use: registration, heartbeats and the feed (each confd with its own
  * secret), the list of servers and their drain state (operators).
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,115 +71,35 @@ api_health(struct api_call *c)
 	api_reply(c->req, 200, body);
 }
 
-static const struct api_field api_register_fields[] = {
-	{ "addresses", JSON_ARRAY, true },
-	{ "port_min", JSON_INTEGER, true },
-	{ "port_max", JSON_INTEGER, true },
-	{ "capacity", JSON_INTEGER, true },
-	{ "region", JSON_STRING, false },
-};
-
 /* POST /v1/servers/{id}/register: what the confd offers. */
 void
 api_server_register(struct api_call *c)
 {
-	unsigned char sa[sizeof(struct in6_addr)];
 	struct server reg;
 	struct mgmtd_err e;
-	const char *a;
-	json_t *v;
-	size_t i;
 
-	if (api_fields_check(c->body, api_register_fields, sizeof(
-	    api_register_fields) / sizeof(api_register_fields[0]), &e) != 0)
-		goto fail;
-	memset(&reg, 0, sizeof(reg));
-	v = json_object_get(c->body, "addresses");
-	if (json_array_size(v) < 1 || json_array_size(v) > MGMTD_MAX_ADDRS) {
-		mgmtd_err_set(&e, 400, "invalid_field", "'addresses' must hold "
-		    "1 to %d addresses", MGMTD_MAX_ADDRS);
-		goto fail;
+	if (api_parse_register(c->body, &reg, &e) != 0 ||
+	    registry_register(c->m, c->srv, &reg, &e) != 0) {
+		api_reply_err(c->req, &e);
+		return;
 	}
-	for (i = 0; i < json_array_size(v); i++) {
-		a = json_string_value(json_array_get(v, i));
-		if (a == NULL || (inet_pton(AF_INET, a, sa) != 1 &&
-		    inet_pton(AF_INET6, a, sa) != 1)) {
-			mgmtd_err_set(&e, 400, "invalid_field", "'addresses' "
-			    "must be numeric IPv4 or IPv6 addresses");
-			goto fail;
-		}
-		snprintf(reg.addrs[reg.naddrs++], MGMTD_ADDR_MAX, "%s", a);
-	}
-	reg.port_min = (int)json_integer_value(json_object_get(c->body,
-	    "port_min"));
-	reg.port_max = (int)json_integer_value(json_object_get(c->body,
-	    "port_max"));
-	if (json_integer_value(json_object_get(c->body, "port_min")) < 1024 ||
-	    json_integer_value(json_object_get(c->body, "port_max")) > 65535 ||
-	    reg.port_min > reg.port_max) {
-		mgmtd_err_set(&e, 400, "invalid_field", "'port_min' and "
-		    "'port_max' must be ports from 1024 to 65535, in order");
-		goto fail;
-	}
-	v = json_object_get(c->body, "capacity");
-	if (json_integer_value(v) < 1 || json_integer_value(v) > 65535) {
-		mgmtd_err_set(&e, 400, "invalid_field", "'capacity' must be "
-		    "from 1 to 65535");
-		goto fail;
-	}
-	reg.capacity = (int)json_integer_value(v);
-	if ((v = json_object_get(c->body, "region")) != NULL) {
-		if (!api_name_ok(json_string_value(v))) {
-			mgmtd_err_set(&e, 400, "invalid_field", "'region' must "
-			    "be at most %d letters, digits, '-', '_' or '.'",
-			    MGMTD_NAME_MAX - 1);
-			goto fail;
-		}
-		snprintf(reg.region, sizeof(reg.region), "%s",
-		    json_string_value(v));
-	}
-	if (registry_register(c->m, c->srv, &reg, &e) != 0)
-		goto fail;
 	api_reply_server(c, c->srv);
-	return;
-fail:
-	api_reply_err(c->req, &e);
 }
-
-static const struct api_field api_heartbeat_fields[] = {
-	{ "participants", JSON_INTEGER, true },
-	{ "cpu", JSON_REAL, true },
-};
 
 /* POST /v1/servers/{id}/heartbeat: the live load. */
 void
 api_server_heartbeat(struct api_call *c)
 {
 	struct mgmtd_err e;
-	json_int_t parts;
 	double cpu;
+	int parts;
 
-	if (api_fields_check(c->body, api_heartbeat_fields, sizeof(
-	    api_heartbeat_fields) / sizeof(api_heartbeat_fields[0]), &e) != 0)
-		goto fail;
-	parts = json_integer_value(json_object_get(c->body, "participants"));
-	cpu = json_number_value(json_object_get(c->body, "cpu"));
-	if (parts < 0 || parts > 1000000) {
-		mgmtd_err_set(&e, 400, "invalid_field", "'participants' must "
-		    "be from 0 to 1000000");
-		goto fail;
+	if (api_parse_heartbeat(c->body, &parts, &cpu, &e) != 0 ||
+	    registry_heartbeat(c->m, c->srv, parts, cpu, &e) != 0) {
+		api_reply_err(c->req, &e);
+		return;
 	}
-	if (!(cpu >= 0.0 && cpu <= 1.0)) {
-		mgmtd_err_set(&e, 400, "invalid_field", "'cpu' must be from 0 "
-		    "to 1");
-		goto fail;
-	}
-	if (registry_heartbeat(c->m, c->srv, (int)parts, cpu, &e) != 0)
-		goto fail;
 	api_reply_server(c, c->srv);
-	return;
-fail:
-	api_reply_err(c->req, &e);
 }
 
 /* GET /v1/servers/{id}/feed: hands the request to the feed. */
@@ -254,30 +171,18 @@ api_server_get(struct api_call *c)
 		api_reply_server(c, srv);
 }
 
-static const struct api_field api_state_fields[] = {
-	{ "state", JSON_STRING, true },
-};
-
 /* PUT /v1/servers/{id}/state: draining or active again. */
 void
 api_server_state(struct api_call *c)
 {
 	struct server *srv;
 	struct mgmtd_err e;
-	const char *st;
+	bool draining;
 
 	if ((srv = api_path_server(c)) == NULL)
 		return;
-	if (api_fields_check(c->body, api_state_fields, 1, &e) != 0)
-		goto fail;
-	st = json_string_value(json_object_get(c->body, "state"));
-	if (strcmp(st, "draining") != 0 && strcmp(st, "active") != 0) {
-		mgmtd_err_set(&e, 400, "invalid_field", "'state' must be "
-		    "\"draining\" or \"active\"");
-		goto fail;
-	}
-	if (registry_set_draining(c->m, srv, strcmp(st, "draining") == 0,
-	    &e) != 0)
+	if (api_parse_state(c->body, &draining, &e) != 0 ||
+	    registry_set_draining(c->m, srv, draining, &e) != 0)
 		goto fail;
 	api_reply_server(c, srv);
 	return;

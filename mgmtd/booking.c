@@ -37,7 +37,7 @@ booking_new(void)
 	return b;
 }
 
-static void
+void
 booking_cred_free(struct credential *c)
 {
 	sms_free(c->sms);
@@ -417,6 +417,9 @@ booking_store_change(struct mgmtd *m, const struct booking *b,
 	    whylen) != 0) ||
 	    (add != NULL && add->sms != NULL && store_sms_insert(m->store,
 	    add->id, add->sms, why, whylen) != 0) ||
+	    (add != NULL && add->moved_key && (store_code1_forget(m->store,
+	    b->id, add->phone, why, whylen) != 0 ||
+	    store_code1_insert(m->store, b->id, add, why, whylen) != 0)) ||
 	    store_booking_update(m->store, b, why, whylen) != 0 ||
 	    store_feed_set(m->store, b->version, why, whylen) != 0 ||
 	    store_commit(m->store, why, whylen) != 0) {
@@ -576,6 +579,22 @@ booking_issue_codes(const struct booking *b, char *code1, size_t len1,
 	return EAGAIN;
 }
 
+bool
+booking_moved_key(struct credential *c, const char *code1)
+{
+	uint8_t sk[MOVED_KEY_LEN];
+	char why[ACODE_WHY_MAX];
+	bool ok;
+
+	ok = moved_derive(code1, c->moved_idx, c->moved_pk, sk, why,
+	    sizeof(why)) == ACODE_OK;
+	sodium_memzero(sk, sizeof(sk));
+	if (!ok)
+		log_err("booking", "cannot derive the key of a code 1: %s",
+		    why);
+	return ok;
+}
+
 int
 booking_access(struct mgmtd *m, struct booking *b, const char *phone,
     int64_t now, struct credential **out, char *code1, size_t len1,
@@ -615,6 +634,8 @@ booking_access(struct mgmtd *m, struct booking *b, const char *phone,
 	c->expires = ac.expires;
 	c->created = now;
 	acode_cred_wipe(&ac);
+	/* What finds its new code 1 should the conference move (moved.c). */
+	c->moved_key = booking_moved_key(c, code1);
 	/* Code 2 lives on only in the SMS text, until it is sent. */
 	rc = sms_new(&m->conf, code2, c->expires, now, &c->sms);
 	sodium_memzero(code2, sizeof(code2));

@@ -129,7 +129,10 @@ feed_answer(struct feed_waiter *w)
 	struct evhttp_request *req = w->req;
 	json_t *msg;
 
-	msg = feed_message(w->m, w->srv, false, w->since, mgmtd_now());
+	/* A booking moved away is not in the changes: only a snapshot
+	 * tells the server to drop it. */
+	msg = feed_message(w->m, w->srv, w->since < w->srv->resync_below,
+	    w->since, mgmtd_now());
 	feed_waiter_free(w);
 	api_reply(req, 200, msg);
 }
@@ -171,7 +174,7 @@ feed_request(struct mgmtd *m, struct server *srv, struct evhttp_request *req,
 
 	/* Only a confd that names our epoch has something to build on. */
 	snapshot = epoch == NULL || strcmp(epoch, m->epoch) != 0 ||
-	    since > m->feed_version;
+	    since > m->feed_version || since < srv->resync_below;
 	if (snapshot || timeout_ms <= 0 || feed_changed(srv, since)) {
 		api_reply(req, 200, feed_message(m, srv, snapshot, since,
 		    mgmtd_now()));

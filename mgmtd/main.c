@@ -128,6 +128,7 @@ mgmtd_on_sweep(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	registry_sweep(m, mgmtd_mono_ms());
 	slot_advance(m->slots, now);
+	failover_sweep(m, mgmtd_mono_ms());
 	booking_prune(m, now);
 }
 
@@ -177,6 +178,9 @@ main(int argc, char **argv)
 	log_init("mgmtd", m.args.foreground,
 	    daemon_log_level(&m.args, m.conf.log_level));
 
+	/* Before anything opens: a limit too low is a configuration error. */
+	if (budget_fds_ensure(&m.conf, why, sizeof(why)) != 0)
+		fatal(EX_CONFIG_STATUS, "main", "%s: %s", m.args.conf_path, why);
 	if (sodium_init() < 0)
 		fatal(71, "main", "cannot initialise libsodium");
 	if ((m.base = event_base_new()) == NULL)
@@ -191,6 +195,8 @@ main(int argc, char **argv)
 		fatal(71, "main", "out of memory");
 	if (sms_start(&m, why, sizeof(why)) != 0)
 		fatal(71, "sms", "%s", why);
+	if (failover_new(&m) != 0)
+		fatal(71, "main", "out of memory");
 	if (m.conf.api_port != 0 && api_start(&m, why, sizeof(why)) != 0)
 		fatal(71, "api", "%s", why);
 	if ((m.ev_sweep = event_new(m.base, -1, EV_PERSIST, mgmtd_on_sweep,
@@ -209,6 +215,7 @@ main(int argc, char **argv)
 	sms_stop(&m);
 	ratelimit_free(m.rl_phone);
 	ratelimit_free(m.rl_addr);
+	failover_free(&m);
 	event_free(m.ev_sweep);
 	booking_index_free(&m.bookings);
 	registry_free(&m.reg);

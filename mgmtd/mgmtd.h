@@ -18,6 +18,9 @@
  *   tls       the OpenSSL context of the HTTPS listener
  *   api       the HTTP server: routing, authentication, JSON in and out
  *   api_servers, api_bookings   the handlers of the two halves of the API
+ *   failover  moving the bookings of a server that failed to others
+ *   moved     the sealed code 1 a moved participant picks up (pure);
+ *             api_moved its endpoint
  * docs/api.md describes the API and the feed.
  */
 #ifndef MGMTD_H
@@ -64,6 +67,10 @@ struct evkeyvalq;
 #define MGMTD_SMS_ERR_MAX	192	/* the last error of an SMS, with NUL */
 #define MGMTD_COMMAND_MAX	256	/* [sms] command, with NUL */
 
+/* A code 1 sealed for the holder of the one it replaces: crypto_box_seal. */
+#define MOVED_SEALED_MAX	(ACODE_CODE1_MAX + 48)
+#define MOVED_KEY_LEN		32
+
 enum alloc_policy {
 	ALLOC_RANDOM = 0,	/* uniformly among the fitting servers */
 	ALLOC_LEAST_LOADED,	/* the least loaded fitting server */
@@ -107,6 +114,8 @@ struct mgmtd_conf {
 	char	api_cert[256];
 	char	api_key[256];
 	int	api_max_body;		/* bytes */
+	int	api_max_headers;	/* bytes: request line and headers */
+	int	api_max_conns;		/* connections at once */
 	int64_t	api_feed_timeout;	/* ms: the longest long-poll */
 	int	access_per_phone;	/* per access_phone_period */
 	int64_t	access_phone_period;	/* ms */
@@ -120,6 +129,7 @@ struct mgmtd_conf {
 	bool	prefer_region;
 	/* [registry] */
 	int64_t	heartbeat_timeout;	/* ms */
+	int64_t	failover_after;		/* ms down before it has failed */
 	/* [sms] */
 	int	sms_channel;		/* enum sms_channel */
 	char	sms_kannel_addr[MGMTD_ADDR_MAX];
@@ -176,6 +186,10 @@ struct server {
 	bool		 was_alive;	/* for logging transitions */
 	struct booking_list bookings;	/* on this server, for the feed */
 	struct feed_waiters waiters;	/* parked long-polls */
+	/* A feed request since an older version gets a snapshot: bookings
+	 * moved away from this server since, which it must drop. */
+	uint64_t	 resync_below;
+	bool		 failed;	/* declared failed: for logging */
 };
 
 enum server_state {
@@ -251,6 +265,10 @@ struct credential {
 	int64_t		created;
 	int64_t		expires;	/* of its codes; 0: issued before */
 	struct sms	*sms;		/* owned; NULL: issued before codes */
+	/* Of its code 1, while being stored: where a moved code 1 is found. */
+	bool		moved_key;
+	uint8_t		moved_idx[32];
+	uint8_t		moved_pk[32];
 };
 TAILQ_HEAD(credentials, credential);
 
@@ -278,6 +296,9 @@ struct booking {
 	char		 (*invitees)[MGMTD_PHONE_MAX];
 	size_t		 ninvitees;
 	struct credentials creds;
+	char		 moved_from[MGMTD_NAME_MAX];	/* "": never moved */
+	int64_t		 moved_at;	/* Unix seconds; 0: never moved */
+	bool		 stranded;	/* its server failed, none has room */
 };
 LIST_HEAD(booking_bucket, booking);
 
@@ -310,7 +331,11 @@ struct slot_table;
 struct store;
 struct tls;
 struct api;
+struct api_conns;
+struct evconnlistener;
+struct evhttp;
 struct sms_queue;
+struct failover;
 
 struct mgmtd {
 	struct event_base	*base;
@@ -323,9 +348,11 @@ struct mgmtd {
 	struct booking_index	 bookings;
 	struct tls		*tls;
 	struct api		*api;
+	struct api_conns	*api_conns;	/* api_conn.c */
 	struct sms_queue	*sms;
 	struct ratelimit	*rl_phone;	/* access requests per phone */
 	struct ratelimit	*rl_addr;	/* and per source address */
+	struct failover		*failover;
 	struct event		*ev_sweep;
 	uint64_t		 feed_version;	/* of the last change, stored */
 	char			 epoch[MGMTD_EPOCH_LEN + 1];	/* store's */
@@ -467,6 +494,9 @@ int	store_servers_load(struct store *s,
 /* Inserts a new booking with its invitees. */
 int	store_booking_insert(struct store *s, const struct booking *b,
 	    char *why, size_t whylen);
+/* Writes a booking's server, port and when and whence it moved. */
+int	store_booking_move(struct store *s, const struct booking *b,
+	    char *why, size_t whylen);
 /* Writes a booking's end, state and version. */
 int	store_booking_update(struct store *s, const struct booking *b,
 	    char *why, size_t whylen);
@@ -476,6 +506,33 @@ int	store_credential_insert(struct store *s, const char *booking,
 /* Deletes a credential that another one replaced, with its SMS. */
 int	store_credential_delete(struct store *s, int64_t id, char *why,
 	    size_t whylen);
+/* One code 1 issued for a seat (booking, phone), by its lookup index. */
+struct code1_row {
+	uint8_t		idx[32];
+	uint8_t		pk[32];
+	char		booking[MGMTD_ID_LEN + 1];
+	char		phone[MGMTD_PHONE_MAX];
+	int64_t		credential;	/* the one it leads to now */
+	uint8_t		sealed[MOVED_SEALED_MAX];	/* the new code 1 */
+	size_t		sealed_len;	/* 0: its conference never moved */
+	int64_t		moved_at;
+};
+/* Forgets the codes 1 of a seat, whose access another one replaces. */
+int	store_code1_forget(struct store *s, const char *booking,
+	    const char *phone, char *why, size_t whylen);
+/* Records a code 1 just issued (not moved: nothing sealed yet). */
+int	store_code1_insert(struct store *s, const char *booking,
+	    const struct credential *c, char *why, size_t whylen);
+/* The codes 1 of a seat; *rows is the caller's to free. */
+int	store_code1_seat(struct store *s, const char *booking,
+	    const char *phone, struct code1_row **rows, size_t *n, char *why,
+	    size_t whylen);
+/* Records that the code 1 of idx now leads to credential, sealed. */
+int	store_code1_seal(struct store *s, const struct code1_row *row,
+	    char *why, size_t whylen);
+/* The row of a lookup index: 0, ENOENT or an errno with why. */
+int	store_code1_find(struct store *s, const uint8_t *idx,
+	    struct code1_row *row, char *why, size_t whylen);
 /* Inserts the SMS of a credential with its history; sets its id. */
 int	store_sms_insert(struct store *s, int64_t credential, struct sms *sms,
 	    char *why, size_t whylen);
@@ -565,12 +622,48 @@ int	booking_cancel(struct mgmtd *m, struct booking *b, int64_t now,
 int	booking_access(struct mgmtd *m, struct booking *b, const char *phone,
 	    int64_t now, struct credential **out, char *code1, size_t len1,
 	    struct mgmtd_err *e);
+/* Frees a credential, its SMS, and wipes its keys. */
+void	booking_cred_free(struct credential *c);
+/* Sets the lookup index and public key of c's code 1; whether it could. */
+bool	booking_moved_key(struct credential *c, const char *code1);
 /* Whether ssrc, or its complement, is another participant's of b, or 0. */
 bool	booking_ssrc_taken(const struct booking *b, uint32_t ssrc);
 /* Forgets bookings ended more than MGMTD_RETAIN_S ago. */
 void	booking_prune(struct mgmtd *m, int64_t now);
 /* The name of a state. */
 const char *booking_state_name(enum booking_state st);
+
+/* moved.c: pure */
+/*
+ * The lookup index and the X25519 key pair of a code 1 as typed: only its
+ * holder can make them.  An enum acode_err with why (a typo, ...).
+ */
+int	moved_derive(const char *code1, uint8_t idx[MOVED_KEY_LEN],
+	    uint8_t pk[MOVED_KEY_LEN], uint8_t sk[MOVED_KEY_LEN], char *why,
+	    size_t whylen);
+/* Seals a new code 1 to pk; 0, or ENOSPC / EIO. */
+int	moved_seal(const uint8_t pk[MOVED_KEY_LEN], const char *code1,
+	    uint8_t *out, size_t outlen, size_t *len);
+/* Opens what moved_seal made into code1 (NUL-terminated); 0 or EBADMSG. */
+int	moved_open(const uint8_t pk[MOVED_KEY_LEN],
+	    const uint8_t sk[MOVED_KEY_LEN], const uint8_t *sealed,
+	    size_t len, char *code1, size_t code1len);
+
+/* failover.c */
+/* The failover state: a rate limit of pickups, retry times; 0 or ENOMEM. */
+int	failover_new(struct mgmtd *m);
+/* Frees it. */
+void	failover_free(struct mgmtd *m);
+/*
+ * Moves the bookings of servers down for failover_after to other active
+ * servers; retries the stranded ones.  Called by the sweep timer.
+ */
+void	failover_sweep(struct mgmtd *m, uint64_t now_ms);
+/* Whether a pickup from addr must wait: seconds to wait, or 0. */
+int64_t	failover_limit(struct mgmtd *m, const char *addr);
+/* Whether srv has been down so long that its bookings must move. */
+bool	failover_failed(const struct mgmtd *m, const struct server *srv,
+	    uint64_t now_ms);
 
 /* feed.c */
 /*
@@ -714,6 +807,59 @@ json_t	*api_key_json(const uint8_t *key);
 /* Whether a name (a region) uses only letters, digits, '-', '_', '.'. */
 bool	api_name_ok(const char *s);
 
+/* api_parse.c: request bodies to request structs; 0 or EINVAL with e. */
+/* The JSON object of a body; *out is the caller's to json_decref(). */
+int	api_parse_json(const char *buf, size_t len, json_t **out,
+	    struct mgmtd_err *e);
+/* Whether s is an E.164 number: '+' and 6 to 15 digits, no leading 0. */
+bool	api_phone_ok(const char *s);
+/*
+ * A booking request, but for its organiser; its strings point into body,
+ * invitees (MGMTD_MAX_INVITEES of them) become req->invitees.
+ */
+int	api_parse_booking(const json_t *body, int64_t max_duration_s,
+	    const char *def_region, struct booking_req *req,
+	    const char **invitees, struct mgmtd_err *e);
+/* The seconds of an extension. */
+int	api_parse_extend(const json_t *body, int64_t max_duration_s,
+	    int64_t *by, struct mgmtd_err *e);
+/* The phone of an access request; it points into body. */
+int	api_parse_access(const json_t *body, const char **phone,
+	    struct mgmtd_err *e);
+/* A registration: addresses, ports, capacity and region of reg. */
+int	api_parse_register(const json_t *body, struct server *reg,
+	    struct mgmtd_err *e);
+/* A heartbeat's live load. */
+int	api_parse_heartbeat(const json_t *body, int *parts, double *cpu,
+	    struct mgmtd_err *e);
+/* An operator's drain state. */
+int	api_parse_state(const json_t *body, bool *draining,
+	    struct mgmtd_err *e);
+
+/* api_conn.c */
+/*
+ * Counts the connections of http, accepted on lev, against [api]
+ * max_connections, and pauses accepting when descriptors run out.
+ */
+int	api_conn_start(struct mgmtd *m, struct evhttp *http,
+	    struct evconnlistener *lev, char *why, size_t whylen);
+/* Stops counting; call after evhttp_free(). */
+void	api_conn_stop(struct mgmtd *m);
+/* Answers 503 when req came on a connection past the limit; true then. */
+bool	api_conn_refuse(struct mgmtd *m, struct evhttp_request *req);
+/* The connections being served now. */
+int	api_conn_count(const struct mgmtd *m);
+
+/* budget.c */
+/* About how many file descriptors the configuration may hold at once. */
+uint64_t budget_fd_need(const struct mgmtd_conf *c);
+/*
+ * Raises the descriptor limit to what the configuration needs; 0, or an
+ * errno with why when even the hard limit is too low.
+ */
+int	budget_fds_ensure(const struct mgmtd_conf *c, char *why,
+	    size_t whylen);
+
 /* api_servers.c */
 void	api_health(struct api_call *c);
 void	api_server_register(struct api_call *c);
@@ -722,6 +868,9 @@ void	api_server_feed(struct api_call *c);
 void	api_servers_list(struct api_call *c);
 void	api_server_get(struct api_call *c);
 void	api_server_state(struct api_call *c);
+
+/* api_moved.c */
+void	api_access_moved(struct api_call *c);
 
 /* api_bookings.c */
 void	api_booking_create(struct api_call *c);

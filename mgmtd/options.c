@@ -54,6 +54,14 @@ static const struct cfg_opt mgmtd_opts[] = {
 	{ "api", "max_body", CFG_INT, 1024, MGMTD_BODY_HARD_MAX, NULL,
 	  "65536", "Largest request body in bytes; larger ones get 413.", 0,
 	  F(api_max_body) },
+	{ "api", "max_headers", CFG_INT, 1024, 1048576, NULL, "16384",
+	  "Largest request line and headers in bytes; larger ones get "
+	  "evhttp's own 400 Bad Request and the connection is closed.", 0,
+	  F(api_max_headers) },
+	{ "api", "max_connections", CFG_INT, 1, 1000000, NULL, "1000",
+	  "Connections to the API at once (each confd holds one); more get "
+	  "503 with Retry-After.  The descriptor limit is raised to fit, or "
+	  "mgmtd does not start.", 0, F(api_max_conns) },
 	{ "api", "feed_timeout", CFG_DURATION, SEC(1), SEC(300), NULL, "30s",
 	  "Longest time a feed request waits for a change.", 0,
 	  F(api_feed_timeout) },
@@ -88,6 +96,10 @@ static const struct cfg_opt mgmtd_opts[] = {
 	{ "registry", "heartbeat_timeout", CFG_DURATION, MS(200), SEC(3600),
 	  NULL, "30s", "A server that sends no heartbeat this long is down.",
 	  CFG_RELOAD, F(heartbeat_timeout) },
+	{ "registry", "failover_after", CFG_DURATION, SEC(1), DAY(7), NULL,
+	  "60s", "A server down this long after heartbeat_timeout has failed: "
+	  "its bookings that have not ended move to other servers, and their "
+	  "participants get new codes.", CFG_RELOAD, F(failover_after) },
 
 	{ "sms", "channel", CFG_ENUM, 0, 0, "none|kannel|exec", "none",
 	  "How code 2 reaches the participant's phone: kannel (Kannel's "

@@ -38,6 +38,8 @@ enum store_stmt {
 	ST_CRED_INSERT, ST_CRED_DELETE,
 	ST_SMS_INSERT, ST_SMS_UPDATE, ST_SMS_EVENT, ST_SMS_GET, ST_SMS_EVENTS,
 	ST_SMS_EXPIRE,
+	ST_BOOKING_MOVE, ST_CODE1_FORGET, ST_CODE1_INSERT, ST_CODE1_SEAT,
+	ST_CODE1_SEAL, ST_CODE1_FIND,
 	ST_COUNT
 };
 
@@ -65,7 +67,8 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_INVITEE_INSERT] = "INSERT INTO invitees (booking, phone) "
 	    "VALUES (?1, ?2)",
 	[ST_BOOKINGS] = "SELECT id, organiser, server, port, start, \"end\", "
-	    "capacity, region, state, version, created FROM bookings "
+	    "capacity, region, state, version, created, moved_from, moved_at "
+	    "FROM bookings "
 	    "WHERE \"end\" > ?1 ORDER BY rowid",
 	[ST_INVITEES] = "SELECT phone FROM invitees WHERE booking = ?1 "
 	    "ORDER BY rowid",
@@ -92,6 +95,18 @@ static const char *const store_sql[ST_COUNT] = {
 	    "WHERE state = 'queued' AND credential IN (SELECT c.id FROM "
 	    "credentials c JOIN bookings b ON b.id = c.booking "
 	    "WHERE b.\"end\" <= ?1)",
+	[ST_BOOKING_MOVE] = "UPDATE bookings SET server = ?2, port = ?3, "
+	    "moved_from = ?4, moved_at = ?5 WHERE id = ?1",
+	[ST_CODE1_FORGET] = "DELETE FROM code1_keys WHERE booking = ?1 AND "
+	    "phone = ?2",
+	[ST_CODE1_INSERT] = "INSERT INTO code1_keys (idx, booking, phone, pk, "
+	    "credential) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_CODE1_SEAT] = "SELECT idx, pk, credential, sealed, moved_at FROM "
+	    "code1_keys WHERE booking = ?1 AND phone = ?2",
+	[ST_CODE1_SEAL] = "UPDATE code1_keys SET credential = ?2, sealed = ?3, "
+	    "moved_at = ?4 WHERE idx = ?1",
+	[ST_CODE1_FIND] = "SELECT idx, pk, credential, sealed, moved_at, "
+	    "booking, phone FROM code1_keys WHERE idx = ?1",
 };
 
 /* The schema, one step per version; never edit a step once released. */
@@ -133,6 +148,21 @@ static const char *const store_migrations[] = {
 	" sms INTEGER NOT NULL REFERENCES sms (id) ON DELETE CASCADE,"
 	" at INTEGER NOT NULL, state TEXT NOT NULL, detail TEXT NOT NULL);"
 	"CREATE INDEX sms_events_sms ON sms_events (sms);",
+	/*
+	 * 3: failover.  A booking remembers the server it was moved from.
+	 * code1_keys holds, for every code 1 issued, what only its holder
+	 * can make again (the BLAKE2b index and an X25519 public key,
+	 * mgmtd/moved.c) and, once its conference moved, the new code 1
+	 * sealed to that key: never a code mgmtd could read.
+	 */
+	"ALTER TABLE bookings ADD COLUMN moved_from TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE bookings ADD COLUMN moved_at INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE code1_keys (idx BLOB PRIMARY KEY,"
+	" booking TEXT NOT NULL REFERENCES bookings (id),"
+	" phone TEXT NOT NULL, pk BLOB NOT NULL,"
+	" credential INTEGER NOT NULL, sealed BLOB,"
+	" moved_at INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX code1_keys_seat ON code1_keys (booking, phone);",
 };
 
 #define STORE_NMIGRATIONS \
@@ -551,6 +581,139 @@ store_booking_update(struct store *s, const struct booking *b, char *why,
 }
 
 int
+store_booking_move(struct store *s, const struct booking *b, char *why,
+    size_t whylen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_BOOKING_MOVE);
+
+	sqlite3_bind_text(st, 1, b->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, b->server, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, b->port);
+	sqlite3_bind_text(st, 4, b->moved_from, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, b->moved_at);
+	return store_done(s, st, "moving a booking", why, whylen);
+}
+
+int
+store_code1_forget(struct store *s, const char *booking, const char *phone,
+    char *why, size_t whylen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CODE1_FORGET);
+
+	sqlite3_bind_text(st, 1, booking, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, phone, -1, SQLITE_STATIC);
+	return store_done(s, st, "forgetting codes 1", why, whylen);
+}
+
+int
+store_code1_insert(struct store *s, const char *booking,
+    const struct credential *c, char *why, size_t whylen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CODE1_INSERT);
+
+	sqlite3_bind_blob(st, 1, c->moved_idx, sizeof(c->moved_idx),
+	    SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, booking, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, c->phone, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, c->moved_pk, sizeof(c->moved_pk),
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, c->id);
+	return store_done(s, st, "recording a code 1", why, whylen);
+}
+
+/* Reads the columns idx, pk, credential, sealed, moved_at of a row. */
+static void
+store_code1_row(sqlite3_stmt *st, struct code1_row *r)
+{
+	size_t n;
+
+	memset(r, 0, sizeof(*r));
+	if (sqlite3_column_bytes(st, 0) == (int)sizeof(r->idx))
+		memcpy(r->idx, sqlite3_column_blob(st, 0), sizeof(r->idx));
+	if (sqlite3_column_bytes(st, 1) == (int)sizeof(r->pk))
+		memcpy(r->pk, sqlite3_column_blob(st, 1), sizeof(r->pk));
+	r->credential = sqlite3_column_int64(st, 2);
+	n = (size_t)sqlite3_column_bytes(st, 3);
+	if (n > 0 && n <= sizeof(r->sealed)) {
+		memcpy(r->sealed, sqlite3_column_blob(st, 3), n);
+		r->sealed_len = n;
+	}
+	r->moved_at = sqlite3_column_int64(st, 4);
+}
+
+int
+store_code1_seat(struct store *s, const char *booking, const char *phone,
+    struct code1_row **rows, size_t *n, char *why, size_t whylen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CODE1_SEAT);
+	struct code1_row *r, *nr;
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	r = NULL;
+	sqlite3_bind_text(st, 1, booking, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, phone, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((nr = reallocarray(r, *n + 1, sizeof(*r))) == NULL) {
+			sqlite3_reset(st);
+			free(r);
+			*n = 0;
+			return ENOMEM;
+		}
+		r = nr;
+		store_code1_row(st, &r[*n]);
+		snprintf(r[*n].booking, sizeof(r[*n].booking), "%s", booking);
+		snprintf(r[*n].phone, sizeof(r[*n].phone), "%s", phone);
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(r);
+		*n = 0;
+		return store_fail(s, "reading codes 1", why, whylen);
+	}
+	*rows = r;
+	return 0;
+}
+
+int
+store_code1_seal(struct store *s, const struct code1_row *row, char *why,
+    size_t whylen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CODE1_SEAL);
+
+	sqlite3_bind_blob(st, 1, row->idx, sizeof(row->idx), SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, row->credential);
+	sqlite3_bind_blob(st, 3, row->sealed, (int)row->sealed_len,
+	    SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, row->moved_at);
+	return store_done(s, st, "sealing a code 1", why, whylen);
+}
+
+int
+store_code1_find(struct store *s, const uint8_t *idx, struct code1_row *row,
+    char *why, size_t whylen)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_CODE1_FIND);
+	int rc;
+
+	sqlite3_bind_blob(st, 1, idx, 32, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		store_code1_row(st, row);
+		store_copy(row->booking, sizeof(row->booking), st, 5);
+		store_copy(row->phone, sizeof(row->phone), st, 6);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return ENOENT;
+	return store_fail(s, "finding a code 1", why, whylen);
+}
+
+int
 store_credential_insert(struct store *s, const char *booking,
     struct credential *c, char *why, size_t whylen)
 {
@@ -820,6 +983,8 @@ store_bookings_load(struct store *s, int64_t min_end,
 		    BOOKING_CANCELLED : BOOKING_BOOKED;
 		b->version = (uint64_t)sqlite3_column_int64(st, 9);
 		b->created = sqlite3_column_int64(st, 10);
+		store_copy(b->moved_from, sizeof(b->moved_from), st, 11);
+		b->moved_at = sqlite3_column_int64(st, 12);
 		TAILQ_INSERT_TAIL(&list, b, all);
 	}
 	sqlite3_reset(st);

@@ -198,7 +198,9 @@ class Confd:
         # info: one line per participant that leaves, with its buffer.
         text = ["[general]\nlog_level = info\nserver_id = bench\n"
                 "[media]\nipv4 = 127.0.0.1\nipv6 =\nidle_timeout = 3s\n"
-                "[metrics]\nport = %d\n" % self.metrics_port]
+                "max_rooms = %d\nmax_total_participants = 1000000\n"
+                "[metrics]\nport = %d\n" % (max(nrooms, 1),
+                                             self.metrics_port)]
         for i in range(nrooms):
             text.append("[room b%d]\nport = %d\ncapacity = %d\nsuite = %s\n"
                         "key = %s\n" % (i, self.base + i, size, suite, key))

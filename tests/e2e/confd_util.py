@@ -3,6 +3,7 @@ ephemeral ports, its /metrics, and tparty, the test participant program."""
 import base64
 import json
 import os
+import random
 import re
 import socket
 import subprocess
@@ -25,6 +26,24 @@ def free_udp_port():
             return p
         except OSError:
             continue
+
+
+def udp_port_taken(port):
+    """Whether some process holds UDP port on 127.0.0.1."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return False
+        except OSError:
+            return True
+
+
+def free_udp_range(n=20):
+    """n consecutive UDP ports that are free now: a confd's port range."""
+    while True:
+        base = random.randrange(42000, 60000 - n)
+        if not any(udp_port_taken(p) for p in range(base, base + n)):
+            return base, base + n - 1
 
 
 class Confd(Daemon):

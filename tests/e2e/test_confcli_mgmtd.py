@@ -10,36 +10,18 @@ import array
 import json
 import math
 import os
-import random
 import re
-import socket
 import stat
 import subprocess
 import time
 import wave
 
-from confd_util import Confd
+from confd_util import Confd, free_udp_range
 from harness import Tap, prog, run
 from mgmtd_util import OPERATOR, ORGANISERS, SECRETS, Mgmtd
 
 t = Tap()
 ALICE = ORGANISERS["alice"]
-
-
-def port_open(port):
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return False
-        except OSError:
-            return True
-
-
-def free_range(n=20):
-    while True:
-        base = random.randrange(42000, 60000 - n)
-        if not any(port_open(p) for p in range(base, base + n)):
-            return base, base + n - 1
 
 
 def tone_ratios(path, freqs, skip=1.0):
@@ -79,7 +61,7 @@ if not has_sms:
           % " / ".join(out.strip().splitlines())[:200])
     m.daemon.write_conf(text)
 t.ok(m.start(), "mgmtd with TLS is ready", m.log())
-lo, hi = free_range()
+lo, hi = free_udp_range()
 cd = Confd({}, server_id="s1", extra=(
     "[mgmtd]\naddress = 127.0.0.1\nport = %d\nca_file = %s\nsecret = %s\n"
     "port_min = %d\nport_max = %d\ncapacity = 50\n[mixer]\nmax_speakers = 0\n"

@@ -11,21 +11,11 @@ import stat
 import subprocess
 import time
 
-from confd_util import Confd
+from confd_util import Confd, free_udp_range, udp_port_taken
 from harness import Tap, prog, run
 from mgmtd_util import OPERATOR, ORGANISERS, SECRETS, Mgmtd, book
 
 t = Tap()
-
-
-def port_open(port):
-    """Whether some process holds UDP port on 127.0.0.1."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return False
-        except OSError:
-            return True
 
 
 def wait(pred, timeout):
@@ -35,14 +25,6 @@ def wait(pred, timeout):
             return time.monotonic() - t0
         time.sleep(0.01)
     return None
-
-
-def free_range(n=20):
-    """n consecutive UDP ports that are free now."""
-    while True:
-        base = random.randrange(42000, 60000 - n)
-        if not any(port_open(p) for p in range(base, base + n)):
-            return base, base + n - 1
 
 
 # Code 2 goes out through an [sms] command that appends to a file.
@@ -57,7 +39,7 @@ with open(m.daemon.conf) as f:
                         % script)
 t.ok(m.start(), "mgmtd with TLS is ready", m.log())
 api = m.api()
-lo, hi = free_range()
+lo, hi = free_udp_range()
 confd_extra = ("[mgmtd]\naddress = 127.0.0.1\nport = %d\nca_file = %s\n"
                "secret = %s\nport_min = %d\nport_max = %d\ncapacity = 50\n"
                "[mixer]\nmax_speakers = 0\n"
@@ -115,7 +97,7 @@ for ph in phones:
                   "key_down": c.get("key_receive", "")})
 port = creds[0]["port"]
 t.ok(lo <= port <= hi, "the port is in confd's registered range")
-took = wait(lambda: port_open(port), 2)
+took = wait(lambda: udp_port_taken(port), 2)
 took = None if took is None else time.monotonic() - t0
 t.ok(took is not None and took < 1.0,
      "the port is open on confd within 1 s of the booking (%s)"
@@ -166,10 +148,10 @@ t.ok(res.get(stranger[0], {}).get("received", 1) == 0,
 # Restarting confd: it gets its conferences back from mgmtd.
 rc, _ = cd.stop()
 t.ok(rc == 0, "confd stops cleanly", cd.log())
-t.ok(not port_open(port), "its port is closed while it is down")
+t.ok(not udp_port_taken(port), "its port is closed while it is down")
 t0 = time.monotonic()
 t.ok(cd.start(), "confd starts again", cd.log())
-took = wait(lambda: port_open(port), 3)
+took = wait(lambda: udp_port_taken(port), 3)
 t.ok(took is not None and time.monotonic() - t0 < 2.0,
      "the restarted confd opens the booked port again within 2 s",
      cd.log())
@@ -180,7 +162,7 @@ t.ok(rc == 0, "mgmtd stops")
 res, rc, out = run_parties(parties[:2], seconds=3)
 t.ok(res.get(parties[0][0], {"ratios": {}})["ratios"].get("700", 0) >= 0.3,
      "with mgmtd down the conference still works", out)
-t.ok(cd.proc.poll() is None and port_open(port),
+t.ok(cd.proc.poll() is None and udp_port_taken(port),
      "confd keeps the conference while mgmtd is away", cd.log())
 t.ok(m.start(), "mgmtd is back", m.log())
 api = m.api()
@@ -190,7 +172,7 @@ t0 = time.monotonic()
 st, js, text, _ = api.call("DELETE", "/v1/bookings/%s" % bid,
                            token=ORGANISERS["alice"])
 t.ok(st == 200, "cancelled the booking", text)
-took = wait(lambda: not port_open(port), 35)
+took = wait(lambda: not udp_port_taken(port), 35)
 t.ok(took is not None, "confd closes the cancelled conference's port "
      "(%s)" % ("%.2f s" % took if took is not None else "never"), cd.log())
 rc, _ = cd.stop()

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """mkcorpus: writes the seed inputs of tests/fuzz/corpus/.
 
-The seeds are valid inputs of each kind that confd meets, so that the
+The seeds are valid inputs of each kind that confd and mgmtd meet, so that the
 fuzzers start from the inside of every parser rather than having to find
 their way past the first length check.  Run it from anywhere; it rewrites
 only the seeds it names (files the fuzzers added, by hash, are left alone):
@@ -9,6 +9,8 @@ only the seeds it names (files the fuzzers added, by hash, are left alone):
     python3 tests/fuzz/mkcorpus.py
 """
 import base64
+import hashlib
+import json
 import os
 import struct
 
@@ -250,6 +252,127 @@ CFG_SEEDS = {
                               % KEY).encode(),
 }
 
+# ---- mgmtd's API request bodies (docs/api.md, fuzz_api.c) ----
+# The first byte: the body kind in its low three bits, max_duration in
+# bits 3 and 4 (1 min, 4 h, 1 d, 366 d), a default region in bit 5.
+BOOKING, EXTEND, ACCESS, REGISTER, HEARTBEAT, STATE, JSON_ONLY, EVERY = \
+    range(8)
+DUR_4H, DUR_1D, DUR_366D = 0x08, 0x10, 0x18
+REGION = 0x20
+
+
+def body(kind, text):
+    return bytes([kind]) + text.encode()
+
+
+API_SEEDS = {
+    "booking-doc": body(BOOKING | DUR_1D,
+                        '{"start": "2026-12-01T10:00:00Z", "duration": 3600,'
+                        ' "capacity": 10, "invitees": ["+4930123456", '
+                        '"+4930654321"], "region": "eu-west"}'),
+    "booking-now": body(BOOKING | DUR_4H | REGION,
+                        '{"start":"now","duration":900,"capacity":2}'),
+    "booking-limits": body(BOOKING | DUR_366D,
+                           '{"start": "2027-02-28T23:59:59Z", "duration": '
+                           '31622400, "capacity": 65535, "invitees": [], '
+                           '"region": "' + "r" * 63 + '"}'),
+    "booking-bad-start": body(BOOKING | DUR_4H,
+                              '{"start": "2026-04-31T10:00:00Z", "duration":'
+                              ' 900, "capacity": 2}'),
+    "booking-unicode-field": body(BOOKING,
+                                  '{"start": "now", "duration": 60, '
+                                  '"capacity": 1, "r\u00e9gion": "eu"}'),
+    "booking-twice": body(BOOKING | DUR_4H,
+                          '{"start": "now", "duration": 900, "capacity": 2,'
+                          ' "invitees": ["+4930111111", "+4930111111"]}'),
+    "booking-many": body(BOOKING | DUR_4H,
+                         '{"start": "now", "duration": 900, "capacity": 2, '
+                         '"invitees": [' + ",".join(["1"] * 1001) + ']}'),
+    "extend": body(EXTEND | DUR_4H, '{"by": 900}'),
+    "extend-zero": body(EXTEND | DUR_4H, '{"by": 0}'),
+    "access": body(ACCESS, '{"phone": "+4930123456"}'),
+    "access-bad": body(ACCESS, '{"phone": "030 111111", "pin": 1234}'),
+    "register-doc": body(REGISTER,
+                         '{"addresses": ["192.0.2.10", "2001:db8::10"], '
+                         '"port_min": 40000, "port_max": 40999, '
+                         '"capacity": 500, "region": "eu-west"}'),
+    "register-loopback": body(REGISTER,
+                              '{"addresses":["127.0.0.1"],"port_min":1024,'
+                              '"port_max":65535,"capacity":1}'),
+    # A port_min past 2^32 once wrapped to a port in range as an int.
+    "register-port-wraps": body(REGISTER,
+                                '{"addresses": ["127.0.0.1"], "port_min": '
+                                '4294969296, "port_max": 3000, '
+                                '"capacity": 1}'),
+    "heartbeat": body(HEARTBEAT, '{"participants": 12, "cpu": 0.35}'),
+    "heartbeat-int-cpu": body(HEARTBEAT, '{"participants": 0, "cpu": 1}'),
+    "heartbeat-bad": body(HEARTBEAT, '{"participants": 1, "cpu": 2e308}'),
+    "state-draining": body(STATE, '{"state": "draining"}'),
+    "state-active": body(STATE, '{"state": "active"}'),
+    "every-mixed": body(EVERY | DUR_1D,
+                        '{"start": "now", "by": 60, "phone": "+123456789",'
+                        ' "state": "active", "cpu": 0.5}'),
+    "json-malformed": body(JSON_ONLY, '{"a": [1, 2, {"b": nul'),
+    "json-not-object": body(JSON_ONLY, '["start", "now"]'),
+    "json-duplicate": body(BOOKING, '{"start": "now", "start": "now"}'),
+    "json-bad-utf8": bytes([BOOKING]) + b'{"start": "\xc3\x28"}',
+}
+
+# ---- confd's feed messages (docs/api.md "The feed", fuzz_feed.c) ----
+
+
+def key64(seed):
+    """The base64 of 30 bytes of key and salt, different for each seed."""
+    k = hashlib.sha256(seed.encode()).digest()[:30]
+    return base64.b64encode(k).decode()
+
+
+def part(pid, ssrc, seed):
+    return {"id": pid, "ssrc": ssrc, "key_up": key64(seed + "up"),
+            "key_down": key64(seed + "down")}
+
+
+def conference(cid, parts, state="booked", port=40012,
+               start="2026-12-01T10:00:00Z", end="2026-12-01T11:00:00Z",
+               capacity=10, version=42):
+    return {"id": cid, "state": state, "version": version, "port": port,
+            "start": start, "end": end, "capacity": capacity,
+            "suite": "AES_CM_128_HMAC_SHA1_80", "participants": parts}
+
+
+def feed(kind, confs, version=42, server="s1", epoch="9f86d081884c7d65"):
+    return json.dumps({"type": kind, "protocol": 1, "server": server,
+                       "epoch": epoch, "version": version,
+                       "conferences": confs}).encode()
+
+
+C1, C2 = "3f2a9c0d1e4b5a6c7d8e", "0123456789abcdef0123"
+
+FEED_SEEDS = {
+    "changes-doc": feed("changes", [conference(C1, [
+        part(7, 305419896, "a")])]),
+    "snapshot-two": feed("snapshot", [
+        conference(C1, [part(1, 1, "b"), part(2, 0xfffffffe, "c"),
+                        part(3, 77, "d")]),
+        conference(C2, [], port=65535, capacity=65535,
+                   start="2026-12-31T23:59:59Z",
+                   end="2027-01-01T00:00:00Z")], version=2 ** 53),
+    "snapshot-empty": feed("snapshot", [], version=0),
+    "changes-cancelled": feed("changes", [conference(C1, [],
+                                                     state="cancelled")]),
+    "changes-timeout": feed("changes", [], version=17),
+    "key-blanks": feed("changes", [conference(C2, [
+        {"id": 9, "ssrc": 5, "key_up": " " + key64("e")[:20] + "\t" +
+         key64("e")[20:], "key_down": key64("f")}])]),
+    "ssrc-twice": feed("changes", [conference(C1, [
+        part(1, 99, "g"), part(2, 99, "h")])]),
+    "window-backwards": feed("changes", [conference(
+        C1, [part(1, 12, "l")], start="2026-12-01T11:00:00Z",
+        end="2026-12-01T10:00:00Z")]),
+    "epoch-not-hex": feed("changes", [], epoch="9f86d081&since=1"),
+    "other-server": feed("changes", [], server="s2"),
+}
+
 
 def main():
     for name, data in RTP_SEEDS.items():
@@ -262,6 +385,10 @@ def main():
         seed("fuzz_jbuf", name, data)
     for name, data in CFG_SEEDS.items():
         seed("fuzz_cfg", name, data)
+    for name, data in API_SEEDS.items():
+        seed("fuzz_api", name, data)
+    for name, data in FEED_SEEDS.items():
+        seed("fuzz_feed", name, data)
 
 
 if __name__ == "__main__":
