@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include <srtp2/srtp.h>
 
+#include "srtp_ossl.h"
 #include "srtpx.h"
 
 struct srtpx {
@@ -23,6 +24,9 @@ int
 srtpx_init(void)
 {
 	if (srtp_init() != srtp_err_status_ok)
+		return EIO;
+	/* NSS's counter mode and HMAC cost a PKCS #11 context per packet. */
+	if (srtp_ossl_install() != 0)
 		return EIO;
 	if (sodium_init() < 0)
 		return EIO;

@@ -68,6 +68,7 @@ struct confd_conf {
 	int64_t	close_grace;		/* ms a booked room stays open late */
 	/* [mixer] */
 	int	max_speakers;		/* 0: everyone */
+	bool	forward;		/* a lone talker's packets as they are */
 	/* [opus] */
 	int	bitrate;
 	int	complexity;
@@ -98,7 +99,7 @@ struct confd_stats {
 	uint64_t	tx_packets, tx_bytes;
 	uint64_t	auth_fail, replay, malformed, bad_pt;
 	uint64_t	late, lost, concealed, fec_recovered, duplicates;
-	uint64_t	decoded, encoded;
+	uint64_t	decoded, encoded, forwarded;
 };
 
 /* A histogram of delays in ms, buckets as tick_delay_bounds. */
@@ -109,6 +110,30 @@ struct confd_hist {
 };
 
 struct room;
+
+/* Ticks a lone talker must last before its packets replace a mix. */
+#define FWD_HOLD	10
+/* Its level (-dBov) at which they may: the switch is masked below it. */
+#define FWD_QUIET	40
+/* Frames the room's encoder codes again before it takes over. */
+#define FWD_PRIME	3
+
+/* Forwarding state of a room (fwd.c). */
+struct fwd {
+	int		 slot;		/* the talker forwarded, or -1 */
+	int		 solo;		/* the lone talker of the last ticks */
+	unsigned	 solo_ticks;	/* how many ticks it has been alone */
+	/* Its last frames, decoded, oldest first from pcm[next]. */
+	int16_t		 pcm[FWD_PRIME][CONFD_FRAME];
+	unsigned	 next;
+};
+
+/* What a tick sends (fwd.c). */
+enum fwd_action {
+	FWD_MIX,		/* mix and encode as usual */
+	FWD_SEND,		/* send the talker's packet to the listeners */
+	FWD_GAP,		/* its frame is missing: skip a sequence number */
+};
 
 /* One participant of a room. */
 struct part {
@@ -126,6 +151,9 @@ struct part {
 	int		 level;		/* this tick, 0 loud .. 127 silent */
 	int		 ext_level;	/* last RFC 6464 level, -1 if none */
 	int		 enc;		/* encoder slot of its own mix, or -1 */
+	/* This tick's packet if it may be forwarded (fwd.c), else 0 bytes. */
+	const uint8_t	*fwd;
+	size_t		 fwd_len;
 	/* The outgoing stream: one SSRC, continuous seq and timestamps. */
 	uint16_t	 tx_seq;
 	uint32_t	 tx_ts;
@@ -197,6 +225,7 @@ struct room {
 	int		 enc_owner[CONFD_NENC];	/* slot, or -1 */
 	struct mix_limiter lim[CONFD_NENC];
 	bool		 talking;	/* the last tick sent audio */
+	struct fwd	 fwd;
 	uint64_t	 opened_ms;
 	struct confd_stats st;		/* of participants that left */
 	uint64_t	 unknown_ssrc, refused_full, garbage, joins, leaves;
@@ -258,6 +287,20 @@ void	confd_conf_free(struct confd_conf *c);
 /* Checks what the table cannot: keys, port clashes; adds to errs. */
 void	confd_conf_check(const struct confd_conf *c, const char *path,
 	    struct cfg_errs *errs);
+
+/* fwd.c */
+/* Starts with nobody forwarded. */
+void	fwd_reset(struct fwd *f);
+/*
+ * Decides a tick: solo is the slot of the one speaker heard, or -1; ready
+ * whether its frame is a packet that may be forwarded, level its level;
+ * was_sending whether the last tick sent audio.  *leave is set when
+ * forwarding ends, so that the room's encoder must first code f->pcm.
+ */
+enum fwd_action fwd_decide(struct fwd *f, int solo, bool ready, int level,
+	    bool was_sending, bool *leave);
+/* Keeps the talker's decoded frame for a later fwd_decide() *leave. */
+void	fwd_keep(struct fwd *f, const int16_t *pcm);
 
 /* room.c */
 /*

@@ -60,6 +60,11 @@ static const struct cfg_opt confd_opts[] = {
 	{ "mixer", "max_speakers", CFG_INT, 0, 16, NULL, "3",
 	  "Loudest speakers mixed at once; 0 mixes everyone.", 0,
 	  F(max_speakers) },
+	{ "mixer", "forward", CFG_BOOL, 0, 0, NULL, "yes",
+	  "While one participant alone is heard, send the others its own "
+	  "Opus packets rather than decoding and encoding them again: no "
+	  "coding loss added, and most of the mixing work saved.", 0,
+	  F(forward) },
 
 	{ "opus", "bitrate", CFG_INT, 6000, 510000, NULL, "32000",
 	  "Bitrate of the mixes sent, in bit/s.", 0, F(bitrate) },

@@ -45,6 +45,7 @@ room_new(struct confd *cd, const char *name, int port, int capacity,
 	r->end_ms = INT64_MAX;
 	for (i = 0; i < CONFD_NENC; i++)
 		r->enc_owner[i] = -1;
+	fwd_reset(&r->fwd);
 	/* Any SSRC may join a room with a shared key, once authentic. */
 	if (shared_key != NULL) {
 		r->shared = true;

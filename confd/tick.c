@@ -215,6 +215,7 @@ tick_pull(struct room *r, struct part *p, uint64_t now)
 
 	p->have_pcm = false;
 	p->frame_arrival_us = 0;
+	p->fwd_len = 0;
 	st = jbuf_get(p->jb, now, &f);
 	if (st != JBUF_FRAME) {
 		/* The buffer knows best what was lost, skipped gaps included. */
@@ -232,6 +233,15 @@ tick_pull(struct room *r, struct part *p, uint64_t now)
 		n = opus_decode(p->dec, f.data, (opus_int32)f.len, p->pcm,
 		    CONFD_FRAME, 0);
 		p->frame_arrival_us = p->arrival_us[f.seq % 64];
+		/*
+		 * Only a whole 20 ms frame keeps the listeners' timestamps
+		 * in step; the data stays in the jitter buffer's slot until
+		 * the next packet is put, after this tick.
+		 */
+		if (n == CONFD_FRAME) {
+			p->fwd = f.data;
+			p->fwd_len = f.len;
+		}
 		break;
 	case JBUF_FEC:
 		n = opus_decode(p->dec, f.data, (opus_int32)f.len, p->pcm,
@@ -334,25 +344,38 @@ tick_packet(struct room *r, struct part *p, int slot, const uint8_t *opus,
 }
 
 /*
- * Sends every participant the mix it should hear.  IPv4 packets fill the
- * batch from the front and IPv6 packets from the back, one sendmmsg() each.
+ * Sends every participant the mix it should hear, or with talker >= 0,
+ * every other participant the talker's packet (fwd.c); a talker's packet
+ * of 0 bytes is a gap.  IPv4 packets fill the batch from the front and
+ * IPv6 packets from the back, one sendmmsg() each.
  */
 static void
-tick_send(struct room *r, bool any)
+tick_send(struct room *r, bool any, int talker)
 {
 	struct confd_io *io = r->cd->io;
 	struct mmsghdr *m;
-	struct part *p;
+	struct part *p, *t = talker >= 0 ? r->parts[talker] : NULL;
+	const uint8_t *opus;
+	size_t olen;
 	int i, e, n4 = 0, n6 = 0;
 	bool marker = any && !r->talking;
 
 	for (i = 0; i < CONFD_MAX_PARTS; i++) {
 		if ((p = r->parts[i]) == NULL || p->leaving)
 			continue;
-		e = p->enc > 0 ? p->enc : 0;
-		if (any && p->addrlen != 0 && io->opus_len[e] > 0 &&
-		    tick_packet(r, p, i, io->opus[e], (size_t)io->opus_len[e],
-		    marker) == 0) {
+		if (t != NULL) {
+			opus = i == talker ? NULL : t->fwd;
+			olen = i == talker ? 0 : t->fwd_len;
+			/* The listener conceals it, or recovers it by FEC. */
+			if (i != talker && olen == 0)
+				p->tx_seq++;
+		} else {
+			e = p->enc > 0 ? p->enc : 0;
+			opus = io->opus[e];
+			olen = (size_t)io->opus_len[e];
+		}
+		if (any && p->addrlen != 0 && olen > 0 &&
+		    tick_packet(r, p, i, opus, olen, marker) == 0) {
 			m = p->addr.ss_family == AF_INET6 ?
 			    &io->tmsg[CONFD_MAX_PARTS - ++n6] : &io->tmsg[n4++];
 			memset(m, 0, sizeof(*m));
@@ -408,6 +431,65 @@ tick_delays(struct room *r, size_t n, const unsigned *spk, uint64_t start_us)
 	}
 }
 
+/*
+ * Forwards the lone talker's packet when fwd.c says so (solo: its slot, or
+ * -1 when nobody or several are heard); true when the tick is done.
+ */
+static bool
+tick_forward(struct room *r, int solo, bool any, bool *leave)
+{
+	struct part *p = solo >= 0 ? r->parts[solo] : NULL;
+	enum fwd_action act;
+
+	*leave = false;
+	if (!r->cd->conf.forward) {
+		if (r->fwd.slot < 0)
+			return false;
+		/* Turned off by a reload while forwarding. */
+		solo = -1;
+		p = NULL;
+	}
+	act = fwd_decide(&r->fwd, p != NULL ? solo : -1,
+	    p != NULL && p->fwd_len > 0, p != NULL ? p->level : MIX_SILENCE,
+	    r->talking, leave);
+	if (act == FWD_MIX)
+		return false;
+	fwd_keep(&r->fwd, p->pcm);
+	if (act == FWD_SEND)
+		r->st.forwarded++;
+	tick_send(r, any, solo);
+	return true;
+}
+
+/*
+ * Hands the listeners back to the room's encoders after forwarding: the
+ * shared encoder first codes the last forwarded frames, whose output is
+ * dropped, so that its state follows what the listeners' decoders just
+ * played; the speakers' encoders are given up and start again as copies.
+ */
+static void
+tick_unforward(struct room *r, bool any)
+{
+	struct confd_io *io = r->cd->io;
+	struct part *p;
+	unsigned k;
+	int e;
+
+	for (e = 1; e < CONFD_NENC; e++) {
+		if (r->enc_owner[e] == -1)
+			continue;
+		if ((p = r->parts[r->enc_owner[e]]) != NULL)
+			p->enc = -1;
+		r->enc_owner[e] = -1;
+	}
+	if (!any || tick_encoder(r, 0) == NULL)
+		return;
+	for (k = 0; k < FWD_PRIME; k++)
+		if (opus_encode(r->enc[0], r->fwd.pcm[(r->fwd.next + k) %
+		    FWD_PRIME], CONFD_FRAME, io->opus[0], CONFD_MAX_OPUS) > 0)
+			r->st.encoded++;
+}
+
 void
 tick_room(struct room *r, uint64_t now)
 {
@@ -420,9 +502,9 @@ tick_room(struct room *r, uint64_t now)
 	struct part *p;
 	/* Counted from when the tick was due, so a busy loop shows. */
 	uint64_t start_us = (r->tick_next_ns - TICK_NS) / 1000;
-	bool any = false, reap = false;
+	bool any = false, reap = false, leave;
 	size_t n, k;
-	int i;
+	int i, solo = -1;
 
 	for (i = 0; i < CONFD_MAX_PARTS; i++) {
 		level[i] = MIX_NOFRAME;
@@ -439,12 +521,23 @@ tick_room(struct room *r, uint64_t now)
 		level[i] = tick_pull(r, p, now);
 	}
 	n = mix_sel_update(r->sel, level, spk);
-	tick_assign_encoders(r, spk, n);
 	for (k = 0; k < n; k++) {
 		p = r->parts[spk[k]];
 		in[k] = p != NULL && p->have_pcm ? p->pcm : NULL;
-		if (in[k] != NULL)
+		if (in[k] != NULL) {
+			solo = any ? -1 : (int)spk[k];
 			any = true;
+		}
+	}
+	if (tick_forward(r, solo, any, &leave)) {
+		tick_delays(r, n, spk, start_us);
+		goto done;
+	}
+	if (leave)
+		tick_unforward(r, any);
+	tick_assign_encoders(r, spk, n);
+	for (k = 0; k < n; k++) {
+		p = r->parts[spk[k]];
 		/* Without an encoder of its own it hears the shared mix. */
 		if (p != NULL && p->enc > 0) {
 			minus[k].pcm = io->out_pcm[p->enc];
@@ -474,9 +567,10 @@ tick_room(struct room *r, uint64_t now)
 				tick_encode(r, p->enc, minus[k].pcm);
 		}
 	}
-	tick_send(r, any);
+	tick_send(r, any, -1);
 	if (any)
 		tick_delays(r, n, spk, start_us);
+done:
 	for (i = 0; i < CONFD_MAX_PARTS; i++)
 		if ((p = r->parts[i]) != NULL && !p->leaving)
 			rtcp_maybe_send(p, now);
