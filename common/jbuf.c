@@ -14,7 +14,18 @@
  *	target = clamp(1 + ceil((peak - 2 ms) / 20 ms), min_frames, max_frames)
  *
  * so that a packet as late as the peak still arrives before its tick; the
- * 2 ms ignore the millisecond clock and scheduling noise.  A talkspurt, or
+ * 2 ms ignore the millisecond clock and scheduling noise.
+ *
+ * The ticks are not where the rule above assumes, though: a packet that
+ * came over the fastest path usually waits some part of a frame for its
+ * tick, and lateness up to that margin costs no extra frame.  So the buffer
+ * also measures, for each frame it plays, how long before the tick its
+ * fastest-path arrival was (G, over windows of JBUF_G_PLAYS frames): G
+ * modulo a frame is the margin, taken off the peak in the rule above; and
+ * when the smallest G of a window exceeds what the peak needs by a whole
+ * frame in two windows in a row, the buffer holds a frame it does not
+ * need (after a late packet made it wait once, say) and drops one,
+ * whatever the depth rule below.  A talkspurt, or
  * the stream after an underrun, starts when target frames are queued or
  * when its first frame has waited (target - 1) frames past the time it
  * would have arrived over the fastest path.  So the delay grows at once
@@ -44,6 +55,8 @@
 #define JBUF_PEAK_SLOP		(2 * JBUF_RATE_MS)
 #define JBUF_SHRINK_MARGIN	1	/* frames above target tolerated */
 #define JBUF_SHRINK_TICKS	25	/* ticks above it before a drop */
+#define JBUF_G_PLAYS		50	/* frames played per window of G */
+#define JBUF_G_GUARD		(1 * JBUF_RATE_MS)	/* kept past the need */
 
 enum jbuf_slot_state {
 	JBUF_SLOT_EMPTY = 0,
@@ -84,6 +97,14 @@ struct jbuf {
 	bool			have_transit;
 	uint32_t		last_transit;
 	uint32_t		jitter16;	/* RFC 3550 jitter, times 16 */
+
+	/* Fastest-path arrival to tick, of the frames played (see above). */
+	uint32_t		g_min;		/* smallest of this window */
+	unsigned		g_plays;	/* frames in this window */
+	bool			have_g;		/* g_win and margin are known */
+	uint32_t		g_win;		/* smallest of the last window */
+	uint32_t		margin;		/* g_win modulo a frame */
+	unsigned		g_spare;	/* windows in a row a frame spare */
 
 	bool			cand_valid;	/* slot[cap] may be a restart */
 	uint32_t		cand_transit;
@@ -160,15 +181,21 @@ jbuf_has(struct jbuf *jb, uint16_t seq)
 	return s->state == JBUF_SLOT_QUEUED && s->seq == seq;
 }
 
+/* Lateness, in timestamp units, that the delay must absorb past the margin. */
+static uint32_t
+jbuf_need(const struct jbuf *jb)
+{
+	uint32_t free = JBUF_PEAK_SLOP + (jb->have_g ? jb->margin : 0);
+
+	return jb->peak > free ? jb->peak - free : 0;
+}
+
 /* The depth to aim for, from the peak lateness: see the rule above. */
 static unsigned
 jbuf_target(const struct jbuf *jb)
 {
-	unsigned t = 1;
+	unsigned t = 1 + (jbuf_need(jb) + JBUF_FRAME_TS - 1) / JBUF_FRAME_TS;
 
-	if (jb->peak > JBUF_PEAK_SLOP)
-		t += (jb->peak - JBUF_PEAK_SLOP + JBUF_FRAME_TS - 1) /
-		    JBUF_FRAME_TS;
 	if (t < (unsigned)jb->conf.min_frames)
 		t = (unsigned)jb->conf.min_frames;
 	if (t > (unsigned)jb->conf.max_frames)
@@ -244,6 +271,9 @@ jbuf_start(struct jbuf *jb, uint16_t seq, uint32_t transit, uint64_t now_ms)
 	jb->win_start_ms = now_ms;
 	jb->have_transit = false;
 	jb->cand_valid = false;
+	jb->have_g = false;
+	jb->g_plays = 0;
+	jb->g_spare = 0;
 }
 
 /* Queues a packet that has a slot, and measures its arrival. */
@@ -450,14 +480,54 @@ jbuf_begin(struct jbuf *jb, uint64_t now_ms, unsigned target)
 }
 
 /*
- * Drops the next frame once the depth has stayed above target + margin
- * for JBUF_SHRINK_TICKS ticks in a row, one frame at a time.
+ * Measures G for a frame played at now_ms (see the top of the file): the
+ * time from its arrival over the fastest path to this tick.
+ */
+static void
+jbuf_measure_g(struct jbuf *jb, uint32_t ts, uint64_t now_ms)
+{
+	int32_t g = (int32_t)((uint32_t)(now_ms * JBUF_RATE_MS) -
+	    (ts + jbuf_floor(jb)));
+
+	if (g < 0)
+		g = 0;
+	if (jb->g_plays == 0 || (uint32_t)g < jb->g_min)
+		jb->g_min = (uint32_t)g;
+	if (++jb->g_plays < JBUF_G_PLAYS)
+		return;
+	jb->g_win = jb->g_min;
+	jb->margin = jb->g_min % JBUF_FRAME_TS;
+	jb->have_g = true;
+	jb->g_plays = 0;
+	if (jb->g_win >= JBUF_FRAME_TS + JBUF_G_GUARD + (jb->peak >
+	    JBUF_PEAK_SLOP ? jb->peak - JBUF_PEAK_SLOP : 0))
+		jb->g_spare++;
+	else
+		jb->g_spare = 0;
+}
+
+/*
+ * Drops the next frame when the last window of G says a whole frame is
+ * held that the peak lateness does not need, or once the depth has stayed
+ * above target + margin for JBUF_SHRINK_TICKS ticks in a row; one frame
+ * at a time.
  */
 static void
 jbuf_shrink(struct jbuf *jb, unsigned target)
 {
 	unsigned span = (uint16_t)(jb->newest - jb->next_seq) + 1u;
 
+	if (jb->g_spare >= 2 && span >= 2) {
+		/* Measure again at the new depth before another. */
+		jb->g_spare = 0;
+		jb->g_plays = 0;
+		jb->over_ticks = 0;
+		if (jbuf_pass(jb))
+			jb->st.discarded++;
+		else
+			jb->st.lost++;
+		return;
+	}
 	if (span <= target + JBUF_SHRINK_MARGIN) {
 		jb->over_ticks = 0;
 		return;
@@ -494,6 +564,7 @@ jbuf_get(struct jbuf *jb, uint64_t now_ms, struct jbuf_frame *out)
 		out->data = s->data;
 		out->len = s->len;
 		out->ts = s->ts;
+		jbuf_measure_g(jb, s->ts, now_ms);
 		jbuf_pass(jb);
 		return JBUF_FRAME;
 	}

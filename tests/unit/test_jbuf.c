@@ -848,6 +848,73 @@ test_chaos(void)
 	jbuf_free(jb);
 }
 
+/*
+ * Packets that come 15 ms before their tick, every 25th of them 10 ms
+ * late (still 5 ms early): the lateness is inside the margin the ticks
+ * leave, so once the buffer has measured that margin it aims for one
+ * frame, plays every packet at the first tick after it, and loses none.
+ */
+static void
+test_phase_margin(void)
+{
+	struct jbuf *jb = jb_new(1, 10);
+	struct jbuf_stats st;
+	int k;
+
+	for (k = 0; k < 300; k++) {
+		PUT(jb, k, TS0 + (uint32_t)k * JBUF_FRAME_TS,
+		    20 * k + 5 + (k % 25 == 24 ? 10 : 0));
+		GET(jb, 20 * k + 20, JBUF_FRAME, k);
+		jbuf_get_stats(jb, &st);
+		if (k >= 2 * 50)
+			CHECK_INT(st.target, ==, 1);
+	}
+	CHECK_INT(st.lost + st.late + st.discarded, ==, 0);
+	jbuf_free(jb);
+}
+
+/*
+ * Packets 5 ms before their tick, and one 5 ms after it: the buffer runs
+ * dry once and plays a frame later from then on.  The depth rule would
+ * keep that frame for as long as the talker never pauses; the margin
+ * shows it is not needed once the lateness peak has decayed, and one
+ * frame is dropped to bring the delay back.
+ */
+static void
+test_phase_shrink(void)
+{
+	struct jbuf *jb = jb_new(1, 10);
+	struct jbuf_frame f;
+	struct jbuf_stats st;
+	int k, late_k = 100, behind = 0, back_at = -1;
+
+	for (k = 0; k < 700; k++) {
+		if (k != late_k)
+			PUT(jb, k, TS0 + (uint32_t)k * JBUF_FRAME_TS,
+			    20 * k + 15);
+		if (jbuf_get(jb, 20 * k + 20, &f) == JBUF_FRAME) {
+			CHECK(pkt_ok(f.seq, f.data, f.len));
+			behind = k - f.seq;
+			if (behind == 0 && k > late_k && back_at < 0)
+				back_at = k;
+		}
+		if (k == late_k)
+			PUT(jb, k, TS0 + (uint32_t)k * JBUF_FRAME_TS,
+			    20 * k + 25);
+		if (k == late_k + 20)
+			CHECK_INT(behind, ==, 1);
+	}
+	jbuf_get_stats(jb, &st);
+	printf("# a frame behind from tick %d, back on time at tick %d\n",
+	    late_k, back_at);
+	CHECK_INT(behind, ==, 0);
+	CHECK_INT(back_at, >, late_k);
+	CHECK_INT(back_at, <, late_k + 400);
+	CHECK_INT(st.discarded, ==, 1);
+	CHECK_INT(st.lost, ==, 0);
+	jbuf_free(jb);
+}
+
 CHECK_MAIN(
 	CHECK_CASE(test_config),
 	CHECK_CASE(test_in_order),
@@ -870,4 +937,6 @@ CHECK_MAIN(
 	CHECK_CASE(test_restart),
 	CHECK_CASE(test_stress),
 	CHECK_CASE(test_chaos),
+	CHECK_CASE(test_phase_margin),
+	CHECK_CASE(test_phase_shrink),
 )
