@@ -39,6 +39,11 @@
 #define CONFD_BATCH		32		/* datagrams per recvmmsg */
 #define CONFD_NENC		(1 + CONFD_MAX_PARTS)	/* encoders per room */
 #define CONFD_DELAY_BUCKETS	18		/* see tick.c */
+/* Event priorities: sockets are read before the clock ticks; the rest. */
+#define CONFD_PRIO_MEDIA	0
+#define CONFD_PRIO_TICK		1
+#define CONFD_NPRIO		3
+#define CONFD_CMSG		64		/* room for SCM_TIMESTAMPNS */
 
 /* A permanent conference declared in the INI file: [room NAME]. */
 struct confd_room_conf {
@@ -239,6 +244,11 @@ struct confd_io {
 	struct iovec		 iov[CONFD_BATCH];
 	struct sockaddr_storage	 addr[CONFD_BATCH];
 	uint8_t			 buf[CONFD_BATCH][CONFD_PKT_MAX];
+	/* The kernel's arrival time of each (SO_TIMESTAMPNS). */
+	union {
+		struct cmsghdr	 align;
+		uint8_t		 buf[CONFD_CMSG];
+	}			 cmsg[CONFD_BATCH];
 	uint8_t			 scratch[CONFD_PKT_MAX];	/* admission */
 	/* Outgoing: one packet per participant of one room per tick. */
 	struct mmsghdr		 tmsg[CONFD_MAX_PARTS];

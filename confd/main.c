@@ -154,7 +154,8 @@ main(int argc, char **argv)
 		fatal(71, "main", "cannot initialise libsrtp and libsodium");
 	if ((cd.io = calloc(1, sizeof(*cd.io))) == NULL)
 		fatal(71, "main", "out of memory");
-	if ((cd.base = event_base_new()) == NULL)
+	if ((cd.base = event_base_new()) == NULL ||
+	    event_base_priority_init(cd.base, CONFD_NPRIO) != 0)
 		fatal(71, "main", "cannot create the event loop");
 	if ((cd.svc = svc_new(cd.base, &confd_svc_ops, &cd)) == NULL)
 		fatal(71, "main", "cannot set up signal handling");

@@ -169,6 +169,11 @@ room_bind(const char *addr, int port, char *why, size_t whylen)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
 	/* A burst of a whole room must not overflow the default buffer. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/*
+	 * The kernel's arrival time, not the time the loop got round to the
+	 * socket, is what the jitter buffer and the delay figures must see.
+	 */
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
 	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
 		snprintf(why, whylen, "cannot bind %s%s%s:%d: %s",
 		    ss.ss_family == AF_INET6 ? "[" : "", addr,
@@ -194,7 +199,10 @@ room_open(struct room *r, char *why, size_t whylen)
 			return EADDRNOTAVAIL;
 		r->ev[i] = event_new(r->cd->base, r->fd[i], EV_READ | EV_PERSIST,
 		    rx_on_readable, r);
-		if (r->ev[i] == NULL || event_add(r->ev[i], NULL) != 0) {
+		/* Packets that came before a tick are read before it runs. */
+		if (r->ev[i] == NULL ||
+		    event_priority_set(r->ev[i], CONFD_PRIO_MEDIA) != 0 ||
+		    event_add(r->ev[i], NULL) != 0) {
 			snprintf(why, whylen, "cannot watch the socket");
 			return ENOMEM;
 		}

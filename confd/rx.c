@@ -203,12 +203,39 @@ rx_rtp(struct room *r, uint8_t *buf, size_t len,
 	}
 }
 
+/*
+ * The monotonic time, in microseconds, at which the kernel received a
+ * datagram, from its SO_TIMESTAMPNS stamp (wall clock; off is wall clock
+ * minus monotonic, now); now if it has none.
+ */
+static uint64_t
+rx_arrival(struct msghdr *mh, int64_t off, uint64_t now)
+{
+	struct cmsghdr *c;
+	struct timespec ts;
+	int64_t us;
+
+	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET ||
+		    c->cmsg_type != SCM_TIMESTAMPNS ||
+		    c->cmsg_len < CMSG_LEN(sizeof(ts)))
+			continue;
+		memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+		us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - off;
+		/* A clock step can put it in the future; never later than now. */
+		return us > 0 && (uint64_t)us < now ? (uint64_t)us : now;
+	}
+	return now;
+}
+
 void
 rx_on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct room *r = arg;
 	struct confd_io *io = r->cd->io;
+	struct timespec wall;
 	uint64_t now;
+	int64_t off;
 	int i, n, rounds;
 
 	(void)what;
@@ -222,11 +249,16 @@ rx_on_readable(evutil_socket_t fd, short what, void *arg)
 			io->msg[i].msg_hdr.msg_iovlen = 1;
 			io->msg[i].msg_hdr.msg_name = &io->addr[i];
 			io->msg[i].msg_hdr.msg_namelen = sizeof(io->addr[i]);
+			io->msg[i].msg_hdr.msg_control = io->cmsg[i].buf;
+			io->msg[i].msg_hdr.msg_controllen = sizeof(io->cmsg[i]);
 		}
 		n = recvmmsg(fd, io->msg, CONFD_BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
 		now = confd_now_us();
+		clock_gettime(CLOCK_REALTIME, &wall);
+		off = (int64_t)wall.tv_sec * 1000000 + wall.tv_nsec / 1000 -
+		    (int64_t)now;
 		for (i = 0; i < n; i++) {
 			size_t len = io->msg[i].msg_len;
 			uint8_t *b = io->buf[i];
@@ -241,7 +273,8 @@ rx_on_readable(evutil_socket_t fd, short what, void *arg)
 			if (rtp_is_rtcp(b, len))
 				rx_rtcp(r, b, len, &io->addr[i], sl);
 			else
-				rx_rtp(r, b, len, &io->addr[i], sl, now);
+				rx_rtp(r, b, len, &io->addr[i], sl,
+				    rx_arrival(&io->msg[i].msg_hdr, off, now));
 		}
 		if (n < CONFD_BATCH)
 			return;

@@ -105,8 +105,8 @@ tick_activate(struct room *r)
 	if (r->is_active)
 		return;
 	if (cd->ev_tick == NULL &&
-	    (cd->ev_tick = event_new(cd->base, -1, 0, tick_on_timer, cd)) ==
-	    NULL) {
+	    ((cd->ev_tick = event_new(cd->base, -1, 0, tick_on_timer, cd)) ==
+	    NULL || event_priority_set(cd->ev_tick, CONFD_PRIO_TICK) != 0)) {
 		log_err("tick", "cannot create the mixing clock");
 		return;
 	}
