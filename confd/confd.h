@@ -118,8 +118,12 @@ struct room;
 
 /* Ticks a lone talker must last before its packets replace a mix. */
 #define FWD_HOLD	10
-/* Its level (-dBov) at which they may: the switch is masked below it. */
+/* Its level (-dBov) at which they may: the switch is masked below it; */
 #define FWD_QUIET	40
+/* or in a valley this many dB below its loudest frame of the run. */
+#define FWD_VALLEY	10
+/* A speaker's level (-dBov) past which it is not heard: not a talker. */
+#define FWD_AUDIBLE	60
 /* Frames the room's encoder codes again before it takes over. */
 #define FWD_PRIME	3
 
@@ -128,6 +132,7 @@ struct fwd {
 	int		 slot;		/* the talker forwarded, or -1 */
 	int		 solo;		/* the lone talker of the last ticks */
 	unsigned	 solo_ticks;	/* how many ticks it has been alone */
+	int		 loud;		/* its loudest level since (-dBov) */
 	/* Its last frames, decoded, oldest first from pcm[next]. */
 	int16_t		 pcm[FWD_PRIME][CONFD_FRAME];
 	unsigned	 next;

@@ -14,8 +14,9 @@
  *   carry over;
  * - from a mix, it starts only after the talker has been alone for
  *   FWD_HOLD ticks, when the room's encoder has been coding that same
- *   voice, and in a quiet frame (between words), where what is left of
- *   the difference between the two encoders' states is inaudible;
+ *   voice, and in a quiet frame (between words, or in a valley of its
+ *   envelope FWD_VALLEY dB below its loudest), where what is left of the
+ *   difference between the two encoders' states is masked;
  * - back to a mix, the caller first runs the room's encoder over the last
  *   FWD_PRIME forwarded frames (fwd->pcm) so that its state follows what
  *   the listeners just heard;
@@ -64,7 +65,10 @@ fwd_decide(struct fwd *f, int solo, bool ready, int level, bool was_sending,
 	if (solo != f->solo) {
 		f->solo = solo;
 		f->solo_ticks = 0;
+		f->loud = level;
 	}
+	if (level < f->loud)
+		f->loud = level;
 	if (f->solo_ticks < UINT_MAX)
 		f->solo_ticks++;
 	if (f->slot == solo)
@@ -81,7 +85,8 @@ fwd_decide(struct fwd *f, int solo, bool ready, int level, bool was_sending,
 		}
 		return FWD_MIX;
 	}
-	if (!was_sending || (f->solo_ticks >= FWD_HOLD && level >= FWD_QUIET)) {
+	if (!was_sending || (f->solo_ticks >= FWD_HOLD &&
+	    (level >= FWD_QUIET || level >= f->loud + FWD_VALLEY))) {
 		f->slot = solo;
 		return FWD_SEND;
 	}

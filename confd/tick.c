@@ -504,7 +504,7 @@ tick_room(struct room *r, uint64_t now)
 	uint64_t start_us = (r->tick_next_ns - TICK_NS) / 1000;
 	bool any = false, reap = false, leave;
 	size_t n, k;
-	int i, solo = -1;
+	int i, solo = -1, heard = 0;
 
 	for (i = 0; i < CONFD_MAX_PARTS; i++) {
 		level[i] = MIX_NOFRAME;
@@ -524,10 +524,15 @@ tick_room(struct room *r, uint64_t now)
 	for (k = 0; k < n; k++) {
 		p = r->parts[spk[k]];
 		in[k] = p != NULL && p->have_pcm ? p->pcm : NULL;
-		if (in[k] != NULL) {
-			solo = any ? -1 : (int)spk[k];
-			any = true;
-		}
+		if (in[k] == NULL)
+			continue;
+		any = true;
+		/*
+		 * A speaker still selected but quiet adds nothing anyone
+		 * could hear: it does not stop the talker being forwarded.
+		 */
+		if (p->level <= FWD_AUDIBLE)
+			solo = heard++ == 0 ? (int)spk[k] : -1;
 	}
 	if (tick_forward(r, solo, any, &leave)) {
 		tick_delays(r, n, spk, start_us);

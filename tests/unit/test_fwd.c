@@ -80,6 +80,14 @@ test_back_from_mix(void)
 	CHECK_INT(tick(&f, 4, true, LOUD, true, &leave), ==, FWD_MIX);
 	CHECK_INT(tick(&f, 4, true, QUIET, true, &leave), ==, FWD_SEND);
 	CHECK(!leave);
+	/* A valley of the talker's envelope will do as well as a pause. */
+	fwd_reset(&f);
+	for (i = 0; i < FWD_HOLD; i++)
+		CHECK_INT(tick(&f, 4, true, LOUD, true, &leave), ==, FWD_MIX);
+	CHECK_INT(tick(&f, 4, true, LOUD + FWD_VALLEY - 1, true, &leave), ==,
+	    FWD_MIX);
+	CHECK_INT(tick(&f, 4, true, LOUD + FWD_VALLEY, true, &leave), ==,
+	    FWD_SEND);
 	/* Another talker alone resets the count. */
 	fwd_reset(&f);
 	for (i = 1; i < FWD_HOLD; i++)
