@@ -1,5 +1,6 @@
 /* srtp_ossl: see srtp_ossl.h. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +18,23 @@
 #define SRTP_OSSL_AES_KEY	16	/* AES-128 */
 #define SRTP_OSSL_SALT		14	/* RFC 3711's 112-bit session salt */
 #define SRTP_OSSL_SHA1		20	/* HMAC-SHA1 output */
+#define SRTP_OSSL_GCM_SALT	12	/* RFC 7714's 96-bit salt */
+#define SRTP_OSSL_GCM_IV	12
+#define SRTP_OSSL_GCM_TAG	16
 
 /* libsrtp's cipher handle and our state, in one allocation. */
 struct srtp_ossl_icm {
 	srtp_cipher_t	 cipher;
 	EVP_CIPHER_CTX	*ctx;		/* keyed once; IV reset per packet */
 	uint8_t		 salt[16];	/* the salt, zero-padded to a block */
+};
+
+/* libsrtp's AEAD cipher handle and our state, in one allocation. */
+struct srtp_ossl_gcm {
+	srtp_cipher_t	 cipher;
+	EVP_CIPHER_CTX	*ctx;		/* keyed once; IV set per packet */
+	int		 tag_len;
+	bool		 encrypt;	/* the direction of the current IV */
 };
 
 /* libsrtp's auth handle and our state, in one allocation. */
@@ -32,6 +44,7 @@ struct srtp_ossl_hmac {
 };
 
 static const srtp_cipher_type_t srtp_ossl_icm_type;
+static const srtp_cipher_type_t srtp_ossl_gcm_type;
 static const srtp_auth_type_t srtp_ossl_hmac_type;
 
 /* Allocates an AES-128-ICM cipher; libsrtp passes the key length with salt. */
@@ -113,6 +126,137 @@ srtp_ossl_icm_crypt(void *state, uint8_t *buf, unsigned int *len)
 	    EVP_EncryptUpdate(c->ctx, buf, &out, buf, (int)*len) != 1 ||
 	    (unsigned int)out != *len)
 		return srtp_err_status_cipher_fail;
+	return srtp_err_status_ok;
+}
+
+/*
+ * Allocates an AES-128-GCM cipher (RFC 7714).  libsrtp passes the key
+ * length with the salt, which it mixes into the IV itself.
+ */
+static srtp_err_status_t
+srtp_ossl_gcm_alloc(srtp_cipher_pointer_t *cp, int key_len, int tag_len)
+{
+	struct srtp_ossl_gcm *c;
+
+	*cp = NULL;
+	if (key_len != SRTP_OSSL_AES_KEY + SRTP_OSSL_GCM_SALT ||
+	    (tag_len != SRTP_OSSL_GCM_TAG && tag_len != 8))
+		return srtp_err_status_bad_param;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return srtp_err_status_alloc_fail;
+	if ((c->ctx = EVP_CIPHER_CTX_new()) == NULL) {
+		free(c);
+		return srtp_err_status_alloc_fail;
+	}
+	c->tag_len = tag_len;
+	c->cipher.type = &srtp_ossl_gcm_type;
+	c->cipher.state = c;
+	c->cipher.key_len = key_len;
+	c->cipher.algorithm = SRTP_AES_GCM_128;
+	*cp = &c->cipher;
+	return srtp_err_status_ok;
+}
+
+/* Frees the cipher; OpenSSL wipes the key schedule as it frees it. */
+static srtp_err_status_t
+srtp_ossl_gcm_dealloc(srtp_cipher_pointer_t cp)
+{
+	struct srtp_ossl_gcm *c = cp->state;
+
+	EVP_CIPHER_CTX_free(c->ctx);
+	free(c);
+	return srtp_err_status_ok;
+}
+
+/* Keys the cipher with the first 16 bytes; the salt is libsrtp's. */
+static srtp_err_status_t
+srtp_ossl_gcm_init(void *state, const uint8_t *key)
+{
+	struct srtp_ossl_gcm *c = state;
+
+	if (EVP_CipherInit_ex(c->ctx, EVP_aes_128_gcm(), NULL, key, NULL,
+	    1) != 1)
+		return srtp_err_status_init_fail;
+	return srtp_err_status_ok;
+}
+
+/* Starts one packet, in one direction, with the 12-byte IV libsrtp made. */
+static srtp_err_status_t
+srtp_ossl_gcm_set_iv(void *state, uint8_t *iv, srtp_cipher_direction_t dir)
+{
+	struct srtp_ossl_gcm *c = state;
+
+	c->encrypt = dir != srtp_direction_decrypt;
+	if (EVP_CipherInit_ex(c->ctx, NULL, NULL, NULL, iv,
+	    c->encrypt ? 1 : 0) != 1)
+		return srtp_err_status_cipher_fail;
+	return srtp_err_status_ok;
+}
+
+/* Authenticates the RTP header (and SRTCP index) without encrypting it. */
+static srtp_err_status_t
+srtp_ossl_gcm_set_aad(void *state, const uint8_t *aad, uint32_t len)
+{
+	struct srtp_ossl_gcm *c = state;
+	int out;
+
+	if (len > INT32_MAX ||
+	    EVP_CipherUpdate(c->ctx, NULL, &out, aad, (int)len) != 1)
+		return srtp_err_status_cipher_fail;
+	return srtp_err_status_ok;
+}
+
+/* Encrypts buf in place; the tag comes from get_tag() after it. */
+static srtp_err_status_t
+srtp_ossl_gcm_encrypt(void *state, uint8_t *buf, unsigned int *len)
+{
+	struct srtp_ossl_gcm *c = state;
+	int out;
+
+	if (!c->encrypt || *len > INT32_MAX ||
+	    EVP_CipherUpdate(c->ctx, buf, &out, buf, (int)*len) != 1 ||
+	    (unsigned int)out != *len)
+		return srtp_err_status_cipher_fail;
+	return srtp_err_status_ok;
+}
+
+/* Finishes an encryption and writes its tag. */
+static srtp_err_status_t
+srtp_ossl_gcm_get_tag(void *state, uint8_t *tag, uint32_t *len)
+{
+	struct srtp_ossl_gcm *c = state;
+	uint8_t none[16];
+	int out;
+
+	if (!c->encrypt || EVP_CipherFinal_ex(c->ctx, none, &out) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_GCM_GET_TAG, c->tag_len,
+	    tag) != 1)
+		return srtp_err_status_cipher_fail;
+	*len = (uint32_t)c->tag_len;
+	return srtp_err_status_ok;
+}
+
+/*
+ * Decrypts buf in place, whose last tag_len bytes are the tag, and checks
+ * the tag: *len shrinks by it on success.
+ */
+static srtp_err_status_t
+srtp_ossl_gcm_decrypt(void *state, uint8_t *buf, unsigned int *len)
+{
+	struct srtp_ossl_gcm *c = state;
+	uint8_t none[16];
+	int n, out;
+
+	if (c->encrypt || *len < (unsigned int)c->tag_len || *len > INT32_MAX)
+		return srtp_err_status_bad_param;
+	n = (int)*len - c->tag_len;
+	if (EVP_CIPHER_CTX_ctrl(c->ctx, EVP_CTRL_GCM_SET_TAG, c->tag_len,
+	    buf + n) != 1 ||
+	    EVP_CipherUpdate(c->ctx, buf, &out, buf, n) != 1 || out != n)
+		return srtp_err_status_cipher_fail;
+	if (EVP_CipherFinal_ex(c->ctx, none, &out) != 1)
+		return srtp_err_status_auth_fail;
+	*len = (unsigned int)n;
 	return srtp_err_status_ok;
 }
 
@@ -242,6 +386,60 @@ static const srtp_cipher_test_case_t srtp_ossl_icm_test = {
 	.ciphertext = srtp_ossl_icm_stream,
 };
 
+/*
+ * The GCM specification's test case 4 (McGrew and Viega), with 60 bytes of
+ * plaintext and 20 of AAD; libsrtp's key length counts a 12-byte salt that
+ * the cipher itself does not use.
+ */
+static const uint8_t srtp_ossl_gcm_key[28] = {
+	0xfe, 0xff, 0xe9, 0x92, 0x86, 0x65, 0x73, 0x1c,
+	0x6d, 0x6a, 0x8f, 0x94, 0x67, 0x30, 0x83, 0x08,
+};
+static uint8_t srtp_ossl_gcm_iv[12] = {
+	0xca, 0xfe, 0xba, 0xbe, 0xfa, 0xce, 0xdb, 0xad,
+	0xde, 0xca, 0xf8, 0x88,
+};
+static const uint8_t srtp_ossl_gcm_plain[60] = {
+	0xd9, 0x31, 0x32, 0x25, 0xf8, 0x84, 0x06, 0xe5,
+	0xa5, 0x59, 0x09, 0xc5, 0xaf, 0xf5, 0x26, 0x9a,
+	0x86, 0xa7, 0xa9, 0x53, 0x15, 0x34, 0xf7, 0xda,
+	0x2e, 0x4c, 0x30, 0x3d, 0x8a, 0x31, 0x8a, 0x72,
+	0x1c, 0x3c, 0x0c, 0x95, 0x95, 0x68, 0x09, 0x53,
+	0x2f, 0xcf, 0x0e, 0x24, 0x49, 0xa6, 0xb5, 0x25,
+	0xb1, 0x6a, 0xed, 0xf5, 0xaa, 0x0d, 0xe6, 0x57,
+	0xba, 0x63, 0x7b, 0x39,
+};
+static const uint8_t srtp_ossl_gcm_aad[20] = {
+	0xfe, 0xed, 0xfa, 0xce, 0xde, 0xad, 0xbe, 0xef,
+	0xfe, 0xed, 0xfa, 0xce, 0xde, 0xad, 0xbe, 0xef,
+	0xab, 0xad, 0xda, 0xd2,
+};
+static const uint8_t srtp_ossl_gcm_cipher[76] = {
+	0x42, 0x83, 0x1e, 0xc2, 0x21, 0x77, 0x74, 0x24,
+	0x4b, 0x72, 0x21, 0xb7, 0x84, 0xd0, 0xd4, 0x9c,
+	0xe3, 0xaa, 0x21, 0x2f, 0x2c, 0x02, 0xa4, 0xe0,
+	0x35, 0xc1, 0x7e, 0x23, 0x29, 0xac, 0xa1, 0x2e,
+	0x21, 0xd5, 0x14, 0xb2, 0x54, 0x66, 0x93, 0x1c,
+	0x7d, 0x8f, 0x6a, 0x5a, 0xac, 0x84, 0xaa, 0x05,
+	0x1b, 0xa3, 0x0b, 0x39, 0x6a, 0x0a, 0xac, 0x97,
+	0x3d, 0x58, 0xe0, 0x91,
+	/* the tag */
+	0x5b, 0xc9, 0x4f, 0xbc, 0x32, 0x21, 0xa5, 0xdb,
+	0x94, 0xfa, 0xe9, 0x5a, 0xe7, 0x12, 0x1a, 0x47,
+};
+static const srtp_cipher_test_case_t srtp_ossl_gcm_test = {
+	.key_length_octets = sizeof(srtp_ossl_gcm_key),
+	.key = srtp_ossl_gcm_key,
+	.idx = srtp_ossl_gcm_iv,
+	.plaintext_length_octets = sizeof(srtp_ossl_gcm_plain),
+	.plaintext = srtp_ossl_gcm_plain,
+	.ciphertext_length_octets = sizeof(srtp_ossl_gcm_cipher),
+	.ciphertext = srtp_ossl_gcm_cipher,
+	.aad_length_octets = sizeof(srtp_ossl_gcm_aad),
+	.aad = srtp_ossl_gcm_aad,
+	.tag_length_octets = SRTP_OSSL_GCM_TAG,
+};
+
 /* RFC 2202 test case 2: key "Jefe". */
 static const uint8_t srtp_ossl_hmac_key[4] = { 'J', 'e', 'f', 'e' };
 static const uint8_t srtp_ossl_hmac_data[] =
@@ -271,6 +469,20 @@ static const srtp_cipher_type_t srtp_ossl_icm_type = {
 	.id = SRTP_AES_ICM_128,
 };
 
+static const srtp_cipher_type_t srtp_ossl_gcm_type = {
+	.alloc = srtp_ossl_gcm_alloc,
+	.dealloc = srtp_ossl_gcm_dealloc,
+	.init = srtp_ossl_gcm_init,
+	.set_aad = srtp_ossl_gcm_set_aad,
+	.encrypt = srtp_ossl_gcm_encrypt,
+	.decrypt = srtp_ossl_gcm_decrypt,
+	.set_iv = srtp_ossl_gcm_set_iv,
+	.get_tag = srtp_ossl_gcm_get_tag,
+	.description = "AES-128 GCM (OpenSSL)",
+	.test_data = &srtp_ossl_gcm_test,
+	.id = SRTP_AES_GCM_128,
+};
+
 static const srtp_auth_type_t srtp_ossl_hmac_type = {
 	.alloc = srtp_ossl_hmac_alloc,
 	.dealloc = srtp_ossl_hmac_dealloc,
@@ -290,6 +502,9 @@ srtp_ossl_install(void)
 	    srtp_err_status_ok)
 		return EIO;
 	if (srtp_replace_auth_type(&srtp_ossl_hmac_type, SRTP_HMAC_SHA1) !=
+	    srtp_err_status_ok)
+		return EIO;
+	if (srtp_replace_cipher_type(&srtp_ossl_gcm_type, SRTP_AES_GCM_128) !=
 	    srtp_err_status_ok)
 		return EIO;
 	return 0;

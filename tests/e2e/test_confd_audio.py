@@ -67,4 +67,22 @@ for f in F5:
     t.ok(heard[f] == want, "%d Hz hears %s" % (f, sorted(want)), heard)
 rc, _ = cd.stop()
 t.ok(rc == 0, "confd stops cleanly", cd.log())
+
+# The same with AEAD_AES_128_GCM (RFC 7714): three talkers.
+key = new_key(28)
+port = free_udp_port()
+cd = Confd({"gcm": {"port": port, "key": key,
+                    "suite": "AEAD_AES_128_GCM"}})
+t.ok(cd.start(), "confd with a GCM room is ready", cd.log())
+F3, S3 = [500, 700, 900], [0x51, 0x52, 0x53]
+res, rc, out = tparty(port, key, list(zip(S3, F3)), 4,
+                      args=["-s", "AEAD_AES_128_GCM"])
+for s, f in zip(S3, F3):
+    r = res.get(s, {"ratios": {}, "auth_fail": -1})
+    others = [g for g in F3 if g != f]
+    t.ok(all(r["ratios"].get(str(g), 0) >= 0.2 for g in others) and
+         r["ratios"].get(str(f), 1) <= OWN_MAX and r["auth_fail"] == 0,
+         "GCM: %d Hz hears %s and not itself" % (f, others), r)
+rc, _ = cd.stop()
+t.ok(rc == 0, "confd with a GCM room stops cleanly", cd.log())
 t.done()

@@ -145,12 +145,22 @@ test_any_inbound(void)
 	srtpx_free(any);
 }
 
+/* Makes buf the reference packet with sequence number seq. */
+static void
+v_with_seq(uint8_t *buf, uint16_t seq)
+{
+	memcpy(buf, v_rtp, sizeof(v_rtp));
+	buf[2] = (uint8_t)(seq >> 8);
+	buf[3] = (uint8_t)seq;
+}
+
 static void
 test_gcm_roundtrip(void)
 {
 	struct srtpx *tx, *rx;
-	uint8_t key[28], buf[64];
-	size_t len = sizeof(v_rtp);
+	uint8_t key[28], buf[64], copy[64];
+	size_t len = sizeof(v_rtp), clen, bit;
+	uint16_t seq = 0x1235;
 
 	memcpy(key, v_key, sizeof(key));
 	CHECK_INT(srtpx_master_len(SRTPX_AEAD_AES_128_GCM), ==, 28);
@@ -164,6 +174,22 @@ test_gcm_roundtrip(void)
 	CHECK(memcmp(buf + 12, v_rtp + 12, 16) != 0);
 	CHECK_INT(srtpx_unprotect(rx, buf, &len), ==, SRTPX_OK);
 	CHECK(len == sizeof(v_rtp) && memcmp(buf, v_rtp, len) == 0);
+	/* A flipped bit of the payload, the header or the tag is refused. */
+	for (bit = 0; bit < (sizeof(v_rtp) + 16) * 8; bit += 37) {
+		v_with_seq(buf, seq++);
+		len = sizeof(v_rtp);
+		CHECK_INT(srtpx_protect(tx, buf, &len), ==, SRTPX_OK);
+		buf[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		CHECK_INT(srtpx_unprotect(rx, buf, &len), !=, SRTPX_OK);
+	}
+	/* The same packet twice: a replay. */
+	v_with_seq(buf, seq++);
+	len = sizeof(v_rtp);
+	CHECK_INT(srtpx_protect(tx, buf, &len), ==, SRTPX_OK);
+	memcpy(copy, buf, len);
+	clen = len;
+	CHECK_INT(srtpx_unprotect(rx, buf, &len), ==, SRTPX_OK);
+	CHECK_INT(srtpx_unprotect(rx, copy, &clen), ==, SRTPX_E_REPLAY);
 	srtpx_free(tx);
 	srtpx_free(rx);
 }
