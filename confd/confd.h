@@ -164,6 +164,12 @@ struct part {
 	/* This tick's packet if it may be forwarded (fwd.c), else 0 bytes. */
 	const uint8_t	*fwd;
 	size_t		 fwd_len;
+	int		 fwd_from;	/* slot whose packet it gets, or -1 */
+	enum part_fed {
+		PART_FED_NONE,		/* sent nothing */
+		PART_FED_ENC,		/* one of the room's encoders */
+		PART_FED_FWD,		/* another's packet, forwarded */
+	}		 fed;		/* what its last packet was */
 	/* The outgoing stream: one SSRC, continuous seq and timestamps. */
 	uint16_t	 tx_seq;
 	uint32_t	 tx_ts;

@@ -47,8 +47,9 @@ static const struct metric metrics_counters[] = {
 	{ "confd_decoded_total", "counter", "Frames decoded.", ST(decoded), 0 },
 	{ "confd_encoded_total", "counter", "Frames encoded: one per tick "
 	  "for all listeners, one per speaker.", ST(encoded), 1 },
-	{ "confd_forwarded_total", "counter", "Ticks whose lone talker's "
-	  "packet went to the listeners as it came, not encoded again.",
+	{ "confd_forwarded_total", "counter", "Frames sent on as they came "
+	  "instead of encoded: a lone talker's to the listeners (once per "
+	  "tick), or a talker's to a speaker who hears it alone.",
 	  ST(forwarded), 1 },
 };
 

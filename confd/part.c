@@ -29,6 +29,7 @@ part_new(struct room *r, uint32_t ssrc, struct srtpx *rx,
 	p->ssrc = ssrc;
 	p->out_ssrc = ~ssrc;
 	p->enc = -1;
+	p->fwd_from = -1;
 	p->ext_level = -1;
 	p->level = MIX_SILENCE;
 	p->leave_reason = "left";

@@ -356,6 +356,7 @@ tick_send(struct room *r, bool any, int talker)
 	struct mmsghdr *m;
 	struct part *p, *t = talker >= 0 ? r->parts[talker] : NULL;
 	const uint8_t *opus;
+	enum part_fed fed;
 	size_t olen;
 	int i, e, n4 = 0, n6 = 0;
 	bool marker = any && !r->talking;
@@ -363,19 +364,27 @@ tick_send(struct room *r, bool any, int talker)
 	for (i = 0; i < CONFD_MAX_PARTS; i++) {
 		if ((p = r->parts[i]) == NULL || p->leaving)
 			continue;
+		fed = PART_FED_FWD;
 		if (t != NULL) {
 			opus = i == talker ? NULL : t->fwd;
 			olen = i == talker ? 0 : t->fwd_len;
 			/* The listener conceals it, or recovers it by FEC. */
 			if (i != talker && olen == 0)
 				p->tx_seq++;
+		} else if (p->fwd_from >= 0) {
+			opus = r->parts[p->fwd_from]->fwd;
+			olen = r->parts[p->fwd_from]->fwd_len;
 		} else {
 			e = p->enc > 0 ? p->enc : 0;
 			opus = io->opus[e];
 			olen = (size_t)io->opus_len[e];
+			fed = PART_FED_ENC;
 		}
+		if (!any || olen == 0)
+			p->fed = PART_FED_NONE;
 		if (any && p->addrlen != 0 && olen > 0 &&
 		    tick_packet(r, p, i, opus, olen, marker) == 0) {
+			p->fed = fed;
 			m = p->addr.ss_family == AF_INET6 ?
 			    &io->tmsg[CONFD_MAX_PARTS - ++n6] : &io->tmsg[n4++];
 			memset(m, 0, sizeof(*m));
@@ -490,6 +499,37 @@ tick_unforward(struct room *r, bool any)
 			r->st.encoded++;
 }
 
+/*
+ * Whether speaker p hears one talker alone (aud: the first two audible
+ * talkers, heard: how many there are) and may get its packet as it came
+ * rather than an encoded mix: as when the room forwards, this saves an
+ * encode and a generation of coding loss.  Only a stream that did not
+ * come from an encoder last tick switches to it (a switch from silence
+ * or between forwarded streams needs no guard), so two talkers who
+ * overlap each hear the other's own packets from the start.
+ */
+static bool
+tick_hears_one(struct room *r, struct part *p, const int aud[2], int heard)
+{
+	struct part *x;
+	int other;
+
+	if (!r->cd->conf.forward || heard < 1 || heard > 2)
+		return false;
+	if (heard == 1)
+		other = aud[0] != p->slot ? aud[0] : -1;
+	else if (aud[0] == p->slot || aud[1] == p->slot)
+		other = aud[0] == p->slot ? aud[1] : aud[0];
+	else
+		other = -1;
+	if (other < 0 || (x = r->parts[other]) == NULL || x->fwd_len == 0 ||
+	    p->fed == PART_FED_ENC)
+		return false;
+	p->fwd_from = other;
+	r->st.forwarded++;
+	return true;
+}
+
 void
 tick_room(struct room *r, uint64_t now)
 {
@@ -504,7 +544,7 @@ tick_room(struct room *r, uint64_t now)
 	uint64_t start_us = (r->tick_next_ns - TICK_NS) / 1000;
 	bool any = false, reap = false, leave;
 	size_t n, k;
-	int i, solo = -1, heard = 0;
+	int i, solo = -1, heard = 0, aud[2] = { -1, -1 };
 
 	for (i = 0; i < CONFD_MAX_PARTS; i++) {
 		level[i] = MIX_NOFRAME;
@@ -531,8 +571,11 @@ tick_room(struct room *r, uint64_t now)
 		 * A speaker still selected but quiet adds nothing anyone
 		 * could hear: it does not stop the talker being forwarded.
 		 */
-		if (p->level <= FWD_AUDIBLE)
+		if (p->level <= FWD_AUDIBLE) {
+			if (heard < 2)
+				aud[heard] = (int)spk[k];
 			solo = heard++ == 0 ? (int)spk[k] : -1;
+		}
 	}
 	if (tick_forward(r, solo, any, &leave)) {
 		tick_delays(r, n, spk, start_us);
@@ -540,6 +583,9 @@ tick_room(struct room *r, uint64_t now)
 	}
 	if (leave)
 		tick_unforward(r, any);
+	for (i = 0; i < CONFD_MAX_PARTS; i++)
+		if ((p = r->parts[i]) != NULL)
+			p->fwd_from = -1;
 	tick_assign_encoders(r, spk, n);
 	for (k = 0; k < n; k++) {
 		p = r->parts[spk[k]];
@@ -568,8 +614,10 @@ tick_room(struct room *r, uint64_t now)
 			if (p == NULL || p->enc <= 0)
 				continue;
 			io->opus_len[p->enc] = 0;
-			if (!(minus[k].flags & MIX_OUT_SILENT))
-				tick_encode(r, p->enc, minus[k].pcm);
+			if ((minus[k].flags & MIX_OUT_SILENT) ||
+			    tick_hears_one(r, p, aud, heard))
+				continue;
+			tick_encode(r, p->enc, minus[k].pcm);
 		}
 	}
 	tick_send(r, any, -1);

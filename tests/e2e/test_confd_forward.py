@@ -70,6 +70,29 @@ t.ok(fwd >= 50 and enc >= 50,
      % (fwd, enc), cd.log())
 cd.stop()
 
+# Two talkers at once and a listener: the listener hears the shared mix,
+# one encode a tick; each talker hears the other's own packets, no encode.
+key = new_key()
+port = free_udp_port()
+cd = Confd({"pair": {"port": port, "key": key}})
+t.ok(cd.start(), "confd is ready", cd.log())
+res, rc, out = tparty(port, key, [(A, 400), (D, 800), (B, 0)], 4,
+                      args=["-L", "-F", "400", "-F", "800"])
+a, d, b = (res.get(s, {"ratios": {}, "received": 0}) for s in (A, D, B))
+t.ok(a["ratios"].get("800", 0) >= 0.9 and a["ratios"].get("400", 1) <=
+     OWN_MAX and a["received"] >= 150, "talker A hears talker D alone", a)
+t.ok(d["ratios"].get("400", 0) >= 0.9 and d["ratios"].get("800", 1) <=
+     OWN_MAX and d["received"] >= 150, "talker D hears talker A alone", d)
+t.ok(b["ratios"].get("400", 0) >= 0.3 and b["ratios"].get("800", 0) >= 0.3,
+     "the listener hears both", b)
+fwd = room_metric(cd, "confd_forwarded_total", "pair")
+enc = room_metric(cd, "confd_encoded_total", "pair")
+ticks = min(a["received"], d["received"])
+t.ok(fwd >= 2 * ticks * 0.9 and enc <= ticks * 1.2,
+     "each talker's packets go to the other as they came (%d forwarded, "
+     "%d encoded, %d ticks)" % (fwd, enc, ticks), cd.log())
+cd.stop()
+
 # Turned off, the same talker is mixed and encoded like any other.
 key = new_key()
 port = free_udp_port()
