@@ -225,14 +225,17 @@ FUZZ_LIBS_fuzz_cfg     := confd common
 FUZZ_LIBS_fuzz_acode   := common
 FUZZ_LIBS_fuzz_api     := mgmtd common
 FUZZ_LIBS_fuzz_feed    := confd common
+FUZZ_LIBS_fuzz_dlr     := mgmtd common
 fuzz_libs = $(patsubst %,$(FUZZ_B)/lib%.a,\
             $(or $(FUZZ_LIBS_$(1)),confd mgmtd client common))
 
 # The largest input worth trying: a datagram as confd reads it (1500
 # bytes, plus the 3 bytes of fuzz_srtp_rx's own header), a program of
 # jitter-buffer operations, a configuration file, an API request body (one
-# with a list over its limit fits), a feed message of a few conferences;
-# 4096 for the others.
+# with a list over its limit fits), a feed message of a few conferences,
+# a delivery report's request target (Kannel's are a few hundred bytes;
+# 2048 leaves room for a long SMS centre reply, all of it %XX); 4096 for
+# the others.
 FUZZ_MAX_LEN_fuzz_rtp     := 1500
 FUZZ_MAX_LEN_fuzz_rtcp    := 1500
 FUZZ_MAX_LEN_fuzz_srtp_rx := 1503
@@ -240,6 +243,7 @@ FUZZ_MAX_LEN_fuzz_jbuf    := 2048
 FUZZ_MAX_LEN_fuzz_cfg     := 8192
 FUZZ_MAX_LEN_fuzz_api     := 8192
 FUZZ_MAX_LEN_fuzz_feed    := 16384
+FUZZ_MAX_LEN_fuzz_dlr     := 2048
 fuzz_max_len = $(or $(FUZZ_MAX_LEN_$(1)),4096)
 fuzz_dict = $(if $(wildcard tests/fuzz/$(1).dict),-dict=tests/fuzz/$(1).dict)
 # The committed corpus of a target, when it has one, and every input it

@@ -16,10 +16,6 @@
 #include "log.h"
 #include "mgmtd.h"
 
-static const struct api_field api_moved_fields[] = {
-	{ "code1", JSON_STRING, true },
-};
-
 /* Refuses a pickup from an address that asked too often (429). */
 static bool
 api_moved_limited(struct api_call *c, struct mgmtd_err *e)
@@ -118,12 +114,17 @@ api_access_moved(struct api_call *c)
 	struct code1_row row;
 	struct mgmtd_err e;
 	char code1[ACODE_CODE1_MAX];
+	const char *old;
 	json_t *o, *body;
 
-	if (api_fields_check(c->body, api_moved_fields, 1, &e) != 0 ||
+	/*
+	 * A body that holds no code 1 is refused before the rate limit, as
+	 * an access request's is: it cannot find a row, so it is no guess.
+	 */
+	if (api_parse_moved(c->body, &old, &e) != 0 ||
 	    api_moved_limited(c, &e) ||
-	    api_moved_find(c, json_string_value(json_object_get(c->body,
-	    "code1")), code1, sizeof(code1), &b, &cr, &row, &e) != 0) {
+	    api_moved_find(c, old, code1, sizeof(code1), &b, &cr, &row,
+	    &e) != 0) {
 		sodium_memzero(&row, sizeof(row));
 		api_reply_err(c->req, &e);
 		return;

@@ -4,7 +4,8 @@
  * their JSON types and their ranges) and refuses it with the 400 that
  * names what is wrong; none touches the store, the registry or a request,
  * so that tests/fuzz/fuzz_api.c can feed them anything.  The handlers in
- * api_servers.c and api_bookings.c call them before they change a thing.
+ * api_servers.c, api_bookings.c and api_moved.c call them before they
+ * change a thing.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -12,6 +13,8 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "mgmtd.h"
 
@@ -330,5 +333,40 @@ api_parse_state(const json_t *body, bool *draining, struct mgmtd_err *e)
 		return EINVAL;
 	}
 	*draining = strcmp(st, "draining") == 0;
+	return 0;
+}
+
+static const struct api_field api_moved_fields[] = {
+	{ "code1", JSON_STRING, true },
+};
+
+/*
+ * POST /v1/access/moved: the old code 1, in any spelling confcli takes.
+ * Only its form is checked here (acode's reason when it has none); whether
+ * mgmtd issued it is for the store to say.
+ */
+int
+api_parse_moved(const json_t *body, const char **code1,
+    struct mgmtd_err *e)
+{
+	uint8_t raw[ACODE_CODE1_BYTES_MAX];
+	char why[256];
+	const char *p;
+	size_t len;
+	int rc;
+
+	*code1 = NULL;
+	if (api_fields_check(body, api_moved_fields, API_N(api_moved_fields),
+	    e) != 0)
+		return EINVAL;
+	p = json_string_value(json_object_get(body, "code1"));
+	rc = acode_code1_bytes(p, raw, sizeof(raw), &len, why, sizeof(why));
+	/* The bytes are the code's secret: the store has only their hash. */
+	sodium_memzero(raw, sizeof(raw));
+	if (rc != ACODE_OK) {
+		mgmtd_err_set(e, 400, "invalid_field", "'code1': %s", why);
+		return EINVAL;
+	}
+	*code1 = p;
 	return 0;
 }

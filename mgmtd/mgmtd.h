@@ -65,6 +65,7 @@ struct evkeyvalq;
 #define MGMTD_SMS_TOKEN_LEN	32	/* hex characters of a report token */
 #define MGMTD_SMS_HIST		8	/* state changes of an SMS in memory */
 #define MGMTD_SMS_ERR_MAX	192	/* the last error of an SMS, with NUL */
+#define MGMTD_SMS_REPLY_MAX	100	/* of a gateway's reply kept as a reason */
 #define MGMTD_COMMAND_MAX	256	/* [sms] command, with NUL */
 
 /* A code 1 sealed for the holder of the one it replaces: crypto_box_seal. */
@@ -742,6 +743,27 @@ void	sms_kannel_abandon(struct sms *s);
 int	sms_kannel_uri(const struct mgmtd_conf *c, const struct sms *s,
 	    const char *phone, const char *dlr_base, char *buf, size_t len);
 
+/* A delivery report of Kannel, as the query string of GET /dlr says it. */
+struct sms_dlr {
+	int64_t		 id;		/* of the SMS, 0 or more */
+	int		 type;		/* 1, 2, 4, 8 or 16: a dlr-mask bit */
+	enum sms_state	 state;		/* the state the type leads to */
+	/* The token as given when it has a token's length; "" otherwise. */
+	char		 token[MGMTD_SMS_TOKEN_LEN + 1];
+	/* The SMS centre's reply (a=), its first line as printable ASCII. */
+	char		 reply[MGMTD_SMS_REPLY_MAX + 1];
+};
+/*
+ * Parses the query string of a delivery report (NULL when there is none):
+ * id=N&t=TOKEN&status=TYPE&a=REPLY, nothing else.  0, or EINVAL with why
+ * (the reason of a 400 invalid_query) and *out zeroed.  It neither finds
+ * the SMS nor checks the token: sms_kannel_dlr_token_ok() does.
+ */
+int	sms_kannel_dlr_parse(const char *query, struct sms_dlr *out,
+	    char *why, size_t whylen);
+/* Whether a report carries token, compared in constant time. */
+bool	sms_kannel_dlr_token_ok(const struct sms_dlr *d, const char *token);
+
 /* sms_exec.c */
 struct sms_exec;
 /* The channel: no command runs yet. */
@@ -834,6 +856,9 @@ int	api_parse_heartbeat(const json_t *body, int *parts, double *cpu,
 	    struct mgmtd_err *e);
 /* An operator's drain state. */
 int	api_parse_state(const json_t *body, bool *draining,
+	    struct mgmtd_err *e);
+/* The old code 1 of a pickup of a moved code; it points into body. */
+int	api_parse_moved(const json_t *body, const char **code1,
 	    struct mgmtd_err *e);
 
 /* api_conn.c */

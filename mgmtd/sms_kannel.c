@@ -23,7 +23,7 @@
 #include "mgmtd.h"
 
 #define SMS_URI_MAX	2048	/* a sendsms request: 160 characters, %XX */
-#define SMS_REPLY_MAX	100	/* of a gateway's answer kept as a reason */
+#define SMS_REPLY_MAX	MGMTD_SMS_REPLY_MAX	/* of an answer, as a reason */
 
 struct sms_kannel {
 	struct mgmtd		*m;
@@ -230,6 +230,93 @@ sms_query_num(const char *text)
 }
 
 /*
+ * Wipes the values of a parsed query before it is freed: one of them is
+ * the token of a message, which evhttp_clear_headers() would leave in
+ * freed memory.
+ */
+static void
+sms_query_clear(struct evkeyvalq *query)
+{
+	struct evkeyval *kv;
+
+	TAILQ_FOREACH(kv, query, next)
+		sodium_memzero(kv->value, strlen(kv->value));
+	evhttp_clear_headers(query);
+}
+
+/*
+ * Kannel's delivery report: id=N&t=TOKEN&status=TYPE&a=REPLY.  A token of
+ * another length is kept as "", so that it is refused as a wrong one is,
+ * with a 404 once the message is looked up, not here.
+ */
+int
+sms_kannel_dlr_parse(const char *query, struct sms_dlr *out, char *why,
+    size_t whylen)
+{
+	const struct evkeyval *kv;
+	struct evkeyvalq q;
+	const char *token, *a;
+	char key[65];
+	long long id, type;
+	int st, rc = EINVAL;
+
+	memset(out, 0, sizeof(*out));
+	TAILQ_INIT(&q);
+	if (query == NULL || evhttp_parse_query_str(query, &q) != 0) {
+		snprintf(why, whylen, "the query string is missing or "
+		    "malformed");
+		goto out;
+	}
+	TAILQ_FOREACH(kv, &q, next)
+		if (strcmp(kv->key, "id") != 0 && strcmp(kv->key, "t") != 0 &&
+		    strcmp(kv->key, "status") != 0 &&
+		    strcmp(kv->key, "a") != 0) {
+			/* Printable, so that the reason can go anywhere. */
+			sms_reason(key, sizeof(key), kv->key, strlen(kv->key));
+			snprintf(why, whylen, "unknown query parameter '%s'",
+			    key);
+			goto out;
+		}
+	id = sms_query_num(evhttp_find_header(&q, "id"));
+	type = sms_query_num(evhttp_find_header(&q, "status"));
+	token = evhttp_find_header(&q, "t");
+	if (id < 0 || type < 0 || token == NULL) {
+		snprintf(why, whylen, "id, t and status are required: id and "
+		    "status as integers");
+		goto out;
+	}
+	if ((st = type <= 255 ? sms_dlr_state((int)type) : -1) < 0) {
+		snprintf(why, whylen, "status %lld is not a delivery report "
+		    "type (1, 2, 4, 8 or 16)", type);
+		goto out;
+	}
+	out->id = (int64_t)id;
+	out->type = (int)type;
+	out->state = (enum sms_state)st;
+	if (strlen(token) == MGMTD_SMS_TOKEN_LEN)
+		memcpy(out->token, token, MGMTD_SMS_TOKEN_LEN + 1);
+	if ((a = evhttp_find_header(&q, "a")) != NULL)
+		sms_reason(out->reply, sizeof(out->reply), a, strlen(a));
+	rc = 0;
+out:
+	sms_query_clear(&q);
+	return rc;
+}
+
+/*
+ * Whether d carries token.  sodium_memcmp() takes as long whatever bytes
+ * differ, so that the time of a 404 tells nobody how much of a guessed
+ * token was right; the lengths are public (MGMTD_SMS_TOKEN_LEN).
+ */
+bool
+sms_kannel_dlr_token_ok(const struct sms_dlr *d, const char *token)
+{
+	return strlen(d->token) == MGMTD_SMS_TOKEN_LEN &&
+	    strlen(token) == MGMTD_SMS_TOKEN_LEN &&
+	    sodium_memcmp(d->token, token, MGMTD_SMS_TOKEN_LEN) == 0;
+}
+
+/*
  * Kannel's delivery report: GET /dlr?id=N&t=TOKEN&status=TYPE&a=REPLY.
  * A report that names no message awaiting one, or with another token,
  * is refused alike: nobody else can move a message.
@@ -239,17 +326,14 @@ sms_on_dlr(struct evhttp_request *req, void *arg)
 {
 	struct sms_kannel *k = arg;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-	const struct evkeyval *kv;
-	struct evkeyvalq query;
 	struct mgmtd_err e;
+	struct sms_dlr d;
 	struct sms *s;
-	const char *path, *qs, *token, *a;
-	char reply[SMS_REPLY_MAX + 1] = "", detail[MGMTD_SMS_ERR_MAX];
-	long long id, type;
+	const char *path;
+	char why[256], detail[MGMTD_SMS_ERR_MAX];
 	json_t *body, *o;
-	int st;
 
-	TAILQ_INIT(&query);
+	memset(&d, 0, sizeof(d));
 	path = uri ? evhttp_uri_get_path(uri) : NULL;
 	if (path == NULL || strcmp(path, "/dlr") != 0) {
 		mgmtd_err_set(&e, 404, "not_found", "no such path");
@@ -261,60 +345,35 @@ sms_on_dlr(struct evhttp_request *req, void *arg)
 		mgmtd_err_set(&e, 405, "method_not_allowed", "use GET");
 		goto fail;
 	}
-	qs = evhttp_uri_get_query(uri);
-	if (qs == NULL || evhttp_parse_query_str(qs, &query) != 0) {
-		mgmtd_err_set(&e, 400, "invalid_query", "the query string is "
-		    "missing or malformed");
+	if (sms_kannel_dlr_parse(evhttp_uri_get_query(uri), &d, why,
+	    sizeof(why)) != 0) {
+		mgmtd_err_set(&e, 400, "invalid_query", "%s", why);
 		goto fail;
 	}
-	TAILQ_FOREACH(kv, &query, next)
-		if (strcmp(kv->key, "id") != 0 && strcmp(kv->key, "t") != 0 &&
-		    strcmp(kv->key, "status") != 0 &&
-		    strcmp(kv->key, "a") != 0) {
-			mgmtd_err_set(&e, 400, "invalid_query", "unknown query "
-			    "parameter '%.64s'", kv->key);
-			goto fail;
-		}
-	id = sms_query_num(evhttp_find_header(&query, "id"));
-	type = sms_query_num(evhttp_find_header(&query, "status"));
-	token = evhttp_find_header(&query, "t");
-	if (id < 0 || type < 0 || token == NULL) {
-		mgmtd_err_set(&e, 400, "invalid_query", "id, t and status are "
-		    "required: id and status as integers");
-		goto fail;
-	}
-	if ((st = type <= 255 ? sms_dlr_state((int)type) : -1) < 0) {
-		mgmtd_err_set(&e, 400, "invalid_query", "status %lld is not a "
-		    "delivery report type (1, 2, 4, 8 or 16)", type);
-		goto fail;
-	}
-	s = sms_find_live(k->m, id);
-	if (s == NULL || strlen(token) != MGMTD_SMS_TOKEN_LEN ||
-	    sodium_memcmp(token, s->token, MGMTD_SMS_TOKEN_LEN) != 0) {
+	s = sms_find_live(k->m, d.id);
+	if (s == NULL || !sms_kannel_dlr_token_ok(&d, s->token)) {
 		mgmtd_err_set(&e, 404, "not_found", "no SMS %lld awaits a "
-		    "delivery report with that token", id);
+		    "delivery report with that token", (long long)d.id);
 		goto fail;
 	}
-	if ((a = evhttp_find_header(&query, "a")) != NULL)
-		sms_reason(reply, sizeof(reply), a, strlen(a));
-	if (sms_may_follow(s->state, (enum sms_state)st)) {
-		snprintf(detail, sizeof(detail), "delivery report %lld%s%s",
-		    type, reply[0] ? ": " : "", reply);
-		sms_set_state(s, (enum sms_state)st, detail);
+	if (sms_may_follow(s->state, d.state)) {
+		snprintf(detail, sizeof(detail), "delivery report %d%s%s",
+		    d.type, d.reply[0] ? ": " : "", d.reply);
+		sms_set_state(s, d.state, detail);
 	} else
-		log_debug("sms", "%lld: report %lld after %s changes nothing",
-		    id, type, sms_state_name(s->state));
+		log_debug("sms", "%lld: report %d after %s changes nothing",
+		    (long long)d.id, d.type, sms_state_name(s->state));
 	o = json_object();
 	json_object_set_new(o, "id", json_integer(s->id));
 	json_object_set_new(o, "state", json_string(sms_state_name(
 	    s->state)));
 	body = json_object();
 	json_object_set_new(body, "sms", o);
-	evhttp_clear_headers(&query);
+	sodium_memzero(&d, sizeof(d));
 	api_reply(req, 200, body);
 	return;
 fail:
-	evhttp_clear_headers(&query);
+	sodium_memzero(&d, sizeof(d));
 	api_reply_err(req, &e);
 }
 

@@ -7,8 +7,9 @@
  * (0 a booking request, 1 an extension, 2 an access request, 3 a
  * registration, 4 a heartbeat, 5 a server state, 6 the JSON alone, 7 every
  * kind in turn), bits 3 and 4 [booking] max_duration (1 min, 4 h, 1 d,
- * 366 d), bit 5 whether the organiser has a default region.  The rest is
- * the body, as bytes.  Whatever it holds, a body must be refused with a
+ * 366 d), bit 5 whether the organiser has a default region, bit 6 a moved
+ * code's pickup (POST /v1/access/moved) whatever the low bits say.  The
+ * rest is the body, as bytes.  Whatever it holds, a body must be refused with a
  * 400, a code of docs/api.md and a message a client can be sent: non-empty,
  * not cut short, valid UTF-8, no control characters; or taken with every
  * value within the range docs/api.md gives and equal to what the body
@@ -25,6 +26,9 @@
 
 #include "../../mgmtd/mgmtd.h"
 #include "fuzz.h"
+
+/* The kinds past the low three bits: bit 6 of the first byte. */
+#define KIND_MOVED	8
 
 static const int64_t max_durations[] = { 60, 4 * 3600, 86400, 366 * 86400 };
 
@@ -133,12 +137,29 @@ check_register(const json_t *body, const struct server *reg)
 	    "") == 0);
 }
 
+/* An old code 1 taken is the body's, and a code 1 in form. */
+static FUZZ_NO_COVERAGE void
+check_moved(const json_t *body, const char *code1)
+{
+	uint8_t raw[ACODE_CODE1_BYTES_MAX];
+	char why[256];
+	size_t len;
+
+	FUZZ_CHECK(code1 != NULL);
+	FUZZ_CHECK(code1 == json_string_value(json_object_get(body,
+	    "code1")));
+	FUZZ_CHECK(json_object_size(body) == 1);
+	FUZZ_CHECK(acode_code1_bytes(code1, raw, sizeof(raw), &len, why,
+	    sizeof(why)) == ACODE_OK);
+	FUZZ_CHECK(len >= 1 && len <= sizeof(raw));
+}
+
 /* One body of one kind: parse, then check the answer. */
 static void
 fuzz_kind(int kind, const json_t *body, int64_t maxdur,
     const char *defregion)
 {
-	const char *invitees[MGMTD_MAX_INVITEES], *phone = NULL;
+	const char *invitees[MGMTD_MAX_INVITEES], *phone = NULL, *code1;
 	struct booking_req req;
 	struct server reg;
 	struct mgmtd_err e;
@@ -179,6 +200,13 @@ fuzz_kind(int kind, const json_t *body, int64_t maxdur,
 			    parts == int_field(body, "participants") &&
 			    cpu >= 0.0 && cpu <= 1.0 && !isnan(cpu));
 		break;
+	case KIND_MOVED:
+		rc = api_parse_moved(body, &code1, &e);
+		if (rc == 0)
+			check_moved(body, code1);
+		else
+			FUZZ_CHECK(code1 == NULL);
+		break;
 	default:
 		rc = api_parse_state(body, &draining, &e);
 		if (rc == 0)
@@ -206,7 +234,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	kind = data[0] & 7;
+	kind = data[0] & 0x40 ? KIND_MOVED : data[0] & 7;
 	maxdur = max_durations[(data[0] >> 3) & 3];
 	defregion = data[0] & 0x20 ? "eu-west" : "";
 	/* An exact-size copy, so that a read past the body is caught. */
@@ -220,11 +248,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	FUZZ_CHECK(json_is_object(body));
-	if (kind < 6)
+	if (kind < 6 || kind == KIND_MOVED)
 		fuzz_kind(kind, body, maxdur, defregion);
-	else if (kind == 7)
+	else if (kind == 7) {
 		for (kind = 0; kind < 6; kind++)
 			fuzz_kind(kind, body, maxdur, defregion);
+		fuzz_kind(KIND_MOVED, body, maxdur, defregion);
+	}
 	json_decref(body);
 	free(buf);
 	return 0;

@@ -259,6 +259,7 @@ BOOKING, EXTEND, ACCESS, REGISTER, HEARTBEAT, STATE, JSON_ONLY, EVERY = \
     range(8)
 DUR_4H, DUR_1D, DUR_366D = 0x08, 0x10, 0x18
 REGION = 0x20
+MOVED = 0x40
 
 
 def body(kind, text):
@@ -316,6 +317,18 @@ API_SEEDS = {
     "json-not-object": body(JSON_ONLY, '["start", "now"]'),
     "json-duplicate": body(BOOKING, '{"start": "now", "start": "now"}'),
     "json-bad-utf8": bytes([BOOKING]) + b'{"start": "\xc3\x28"}',
+    # POST /v1/access/moved: bit 6 of the first byte, whatever the rest.
+    "moved-doc": body(MOVED, '{"code1": "1000H-G40RZ-40M3N-0E20K-91856-'
+                      'GR389-E1X71-9J2BP-H2068-Q7W1R-50JFD-H7VCQ-P2NTG-'
+                      'MNC8N-RZ8HQ-Z0TC9-Q0003"}'),
+    "moved-spelling": body(MOVED, '{"code1": "1000h g40rz 40m3n oe20k '
+                           '91856 gr389 e1x71 9j2bp h2068 q7w1r 50jfd '
+                           'h7vcq p2ntg mnc8n rz8hq z0tc9 q0003"}'),
+    "moved-typo": body(MOVED, '{"code1": "1000H-G40RZ-40M3N-0E20K-91856-'
+                       'GR389-E1X71-9J2BP-H2068-Q7W1R-50JFD-H7VCQ-P2NTG-'
+                       'MNC8N-RZ8HQ-Z0TC9-Q0004"}'),
+    "moved-short": body(MOVED, '{"code1": "12"}'),
+    "moved-not-string": body(MOVED, '{"code1": 12, "code2": "x"}'),
 }
 
 # ---- confd's feed messages (docs/api.md "The feed", fuzz_feed.c) ----
@@ -374,6 +387,37 @@ FEED_SEEDS = {
 }
 
 
+# ---- Kannel's delivery reports (docs/api.md, fuzz_dlr.c) ----
+# The first byte: 0, the query string; 1, the request target of a GET line.
+QUERY, TARGET = 0, 1
+TOKEN = "0123456789abcdef0123456789abcdef"
+
+DLR_SEEDS = {
+    "delivered": bytes([QUERY]) + ("id=12&t=%s&status=1&a=ACK%%2F"
+                                   % TOKEN).encode(),
+    "target-failed": bytes([TARGET]) + ("/dlr?id=7&t=%s&status=16&a=NACK%%2F"
+                                        "0x0000000b%%2FInvalid+Destination"
+                                        % TOKEN).encode(),
+    "buffered": bytes([QUERY]) + ("status=4&id=0&t=%s" % TOKEN).encode(),
+    "sent-no-reply": bytes([TARGET]) + ("/dlr?id=9223372036854775807&t=%s&"
+                                        "status=8&a=" % TOKEN).encode(),
+    "wrong-token-length": bytes([QUERY]) + b"id=1&t=abc&status=2",
+    "status-unknown": bytes([QUERY]) + ("id=1&t=%s&status=3" % TOKEN).encode(),
+    "status-big": bytes([QUERY]) + ("id=1&t=%s&status=4294967297"
+                                    % TOKEN).encode(),
+    "id-too-big": bytes([QUERY]) + ("id=9223372036854775808&t=%s&status=1"
+                                    % TOKEN).encode(),
+    "missing-token": bytes([QUERY]) + b"id=1&status=1",
+    # libevent decodes the values of a query, not its keys.
+    "unknown-param": bytes([QUERY]) + ("id=1&t=%s&status=1&x%%0A=1&"
+                                       % TOKEN).encode() + b"\xc3\n=1",
+    "reply-lines": bytes([QUERY]) + ("id=1&t=%s&status=2&a=line+1%%0D%%0A"
+                                     "line+2%%00%%FF" % TOKEN).encode(),
+    "target-no-query": bytes([TARGET]) + b"/dlr",
+    "malformed": bytes([QUERY]) + b"id=1&&=&t",
+}
+
+
 def main():
     for name, data in RTP_SEEDS.items():
         seed("fuzz_rtp", name, data)
@@ -389,6 +433,8 @@ def main():
         seed("fuzz_api", name, data)
     for name, data in FEED_SEEDS.items():
         seed("fuzz_feed", name, data)
+    for name, data in DLR_SEEDS.items():
+        seed("fuzz_dlr", name, data)
 
 
 if __name__ == "__main__":

@@ -229,6 +229,50 @@ test_kannel_uri(void)
 	sms_free(s);
 }
 
+/* The query of a delivery report, and its token compared. */
+static void
+test_kannel_dlr(void)
+{
+	static const char tok[] = "00112233445566778899aabbccddeeff";
+	struct sms_dlr d;
+	char why[256], q[256];
+
+	snprintf(q, sizeof(q), "id=42&t=%s&status=16&a=NACK%%2F0x0b%%0Dx", tok);
+	CHECK_INT(sms_kannel_dlr_parse(q, &d, why, sizeof(why)), ==, 0);
+	CHECK_INT(d.id, ==, 42);
+	CHECK_INT(d.type, ==, 16);
+	CHECK_INT(d.state, ==, SMS_FAILED);
+	CHECK_STR(d.token, tok);
+	CHECK_STR(d.reply, "NACK/0x0b");
+	CHECK(sms_kannel_dlr_token_ok(&d, tok));
+	CHECK(!sms_kannel_dlr_token_ok(&d, "00112233445566778899aabbccddeefe"));
+	CHECK(!sms_kannel_dlr_token_ok(&d, "0011"));
+	/* A token of another length is none: it matches nothing. */
+	CHECK_INT(sms_kannel_dlr_parse("id=1&t=0011&status=1", &d, why,
+	    sizeof(why)), ==, 0);
+	CHECK_STR(d.token, "");
+	CHECK(!sms_kannel_dlr_token_ok(&d, tok));
+	CHECK_INT(sms_kannel_dlr_parse(NULL, &d, why, sizeof(why)), ==,
+	    EINVAL);
+	CHECK_STR(why, "the query string is missing or malformed");
+	CHECK_INT(sms_kannel_dlr_parse("id=1&status=1", &d, why,
+	    sizeof(why)), ==, EINVAL);
+	CHECK_STR(why, "id, t and status are required: id and status as "
+	    "integers");
+	CHECK_INT(sms_kannel_dlr_parse("id=1&t=x&status=3", &d, why,
+	    sizeof(why)), ==, EINVAL);
+	CHECK_STR(why, "status 3 is not a delivery report type (1, 2, 4, 8 "
+	    "or 16)");
+	/* libevent decodes the values of a query, not its keys. */
+	CHECK_INT(sms_kannel_dlr_parse("id=1&t=x&status=1&x%0A=1", &d, why,
+	    sizeof(why)), ==, EINVAL);
+	CHECK_STR(why, "unknown query parameter 'x%0A'");
+	CHECK_INT(d.id, ==, 0);
+	CHECK_INT(sms_kannel_dlr_parse("id=1&t=x&status=1&\xc3\xa9\x01=1", &d,
+	    why, sizeof(why)), ==, EINVAL);
+	CHECK_STR(why, "unknown query parameter '?" "?" "?'");
+}
+
 static void
 test_ssrc_taken(void)
 {
@@ -421,6 +465,7 @@ CHECK_MAIN(
 	CHECK_CASE(test_backoff),
 	CHECK_CASE(test_new),
 	CHECK_CASE(test_kannel_uri),
+	CHECK_CASE(test_kannel_dlr),
 	CHECK_CASE(test_ssrc_taken),
 	CHECK_CASE(test_store),
 )
