@@ -79,7 +79,8 @@ UNITS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/%,$(TOOL_SRC)) $(B)/cfgdoc
 
 .SECONDARY:
-.PHONY: all test tests deps install docs check-docs demo bench soak clean
+.PHONY: all test tests deps install docs check-docs demo bench bench-flood soak \
+        clean
 all: $(PROGS)
 
 $(B)/obj/%.o: %.c
@@ -150,6 +151,13 @@ demo: deps
 bench: deps
 	$(MAKE) --no-print-directory all tests
 	python3 tools/bench.py
+
+# How many hostile datagrams a second confd sheds while its conferences'
+# audio stays clean; the method is in docs/reliability.md.  BENCH_QUICK=1:
+# about three minutes.
+bench-flood: deps
+	$(MAKE) --no-print-directory all tests
+	python3 tools/flood.py
 
 # An hour of churn under ASan: memory, the mixing clock, leaks.
 soak: deps

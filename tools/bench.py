@@ -565,17 +565,19 @@ class Bench:
         return None
 
 
-def wait_quiet(limit):
-    """Waits until other processes leave both cores nearly idle (a second
-    under BUSY_PCT each), at most limit seconds; whether they did."""
+def wait_quiet(limit, cpus=None, busy_pct=None):
+    """Waits until other processes leave both cores (confd's and the load
+    generator's, or cpus) nearly idle, a second under busy_pct (BUSY_PCT)
+    each, at most limit seconds; whether they did."""
+    cpus = cpus if cpus is not None else (CONFD_CPU, LOAD_CPU)
+    pct = busy_pct if busy_pct is not None else BUSY_PCT
     deadline = time.monotonic() + limit
     while True:
-        c0, l0, t0 = core_busy_s(CONFD_CPU), core_busy_s(LOAD_CPU), \
-            time.monotonic()
+        b0, t0 = [core_busy_s(c) for c in cpus], time.monotonic()
         time.sleep(1)
         dt = time.monotonic() - t0
-        if (100 * (core_busy_s(CONFD_CPU) - c0) / dt < BUSY_PCT and
-                100 * (core_busy_s(LOAD_CPU) - l0) / dt < BUSY_PCT):
+        if all(100 * (core_busy_s(c) - b) / dt < pct
+               for c, b in zip(cpus, b0)):
             return True
         if time.monotonic() >= deadline:
             return False

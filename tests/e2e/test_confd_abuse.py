@@ -1,7 +1,9 @@
 """Hostile and broken input on a live conference port: a wrong key,
 replayed and tampered packets, garbage, truncated packets, a flood of
-unknown SSRCs.  Each is dropped and counted, and the conference's audio is
-unaffected."""
+unknown SSRCs, and a rate-paced storm of RTCP from unknown SSRCs (tabuse's
+storm mode, which `make bench-flood` drives).  Each is dropped and counted,
+and the conference's audio is unaffected."""
+import json
 import subprocess
 import time
 
@@ -18,12 +20,14 @@ cd = Confd({"target": {"port": port, "key": key}},
            extra="[mixer]\nmax_speakers = 0\n")
 t.ok(cd.start(), "confd is ready", cd.log())
 
-call = tparty_start(port, key, list(zip(SSRCS, FREQS)), 6)
+call = tparty_start(port, key, list(zip(SSRCS, FREQS)), 7)
 
 
 def abuse(mode, count, ssrc=None, pps=2000):
     cmd = [prog("tests/tabuse"), "-a", "127.0.0.1", "-p", str(port), "-k",
            key, "-m", mode, "-n", str(count), "-r", str(pps)]
+    if mode == "storm":
+        cmd += ["-K", "rtcp", "-t", "1"]
     if ssrc is not None:
         cmd += ["-s", str(ssrc)]
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -37,6 +41,14 @@ for mode, n, ssrc in (("wrongkey", 200, None), ("garbage", 500, None),
                       ("tamper", 100, SSRCS[0]), ("flood", 5000, None)):
     rc, out = abuse(mode, n, ssrc)
     t.ok(rc == 0, "tabuse %s sent %d datagrams" % (mode, n), out)
+# A second of SRTCP-looking reports from ever new SSRCs, paced by
+# sendmmsg() batches: each one is looked up and counted, none admitted.
+rtcp0 = cd.metric("confd_unknown_ssrc_total", room="target")
+rc, out = abuse("storm", 0, pps=3000)
+storm = json.loads(out.strip().splitlines()[-1]) if rc == 0 else {}
+t.ok(rc == 0 and storm.get("kind") == "rtcp" and
+     2400 <= storm.get("sent", 0) <= 3000,
+     "tabuse storm sent about 3,000 datagrams in a second", out)
 res, rc, out = tparty_wait(call)
 t.ok(rc == 0 and len(res) == 3, "the participants ran to the end", out)
 for s, f in zip(SSRCS, FREQS):
@@ -50,6 +62,10 @@ room = {"room": "target"}
 t.ok(cd.metric("confd_unknown_ssrc_total", **room) >= 200 + 5000,
      "wrong-key and flood packets counted as unknown SSRCs (%d)"
      % cd.metric("confd_unknown_ssrc_total", **room))
+t.ok(cd.metric("confd_unknown_ssrc_total", **room) - rtcp0 >=
+     storm.get("sent", 1),
+     "every report of the storm counted as from an unknown SSRC (%d)"
+     % (cd.metric("confd_unknown_ssrc_total", **room) - rtcp0))
 t.ok(cd.metric("confd_garbage_total", **room) > 0,
      "garbage counted (%d)" % cd.metric("confd_garbage_total", **room))
 # libsrtp checks the replay window before the tag: a forged sequence number
