@@ -14,18 +14,7 @@
  *	target = clamp(1 + ceil((peak - 2 ms) / 20 ms), min_frames, max_frames)
  *
  * so that a packet as late as the peak still arrives before its tick; the
- * 2 ms ignore the millisecond clock and scheduling noise.
- *
- * The ticks are not where the rule above assumes, though: a packet that
- * came over the fastest path usually waits some part of a frame for its
- * tick, and lateness up to that margin costs no extra frame.  So the buffer
- * also measures, for each frame it plays, how long before the tick its
- * fastest-path arrival was (G, over windows of JBUF_G_PLAYS frames): G
- * modulo a frame is the margin, taken off the peak in the rule above; and
- * when the smallest G of a window exceeds what the peak needs by a whole
- * frame in two windows in a row, the buffer holds a frame it does not
- * need (after a late packet made it wait once, say) and drops one,
- * whatever the depth rule below.  A talkspurt, or
+ * 2 ms ignore the millisecond clock and scheduling noise.  A talkspurt, or
  * the stream after an underrun, starts when target frames are queued or
  * when its first frame has waited (target - 1) frames past the time it
  * would have arrived over the fastest path.  So the delay grows at once
@@ -35,6 +24,17 @@
  * delay grows by a frame) before it is declared lost; and one frame is
  * dropped once the depth has stayed above target + 1 for half a second,
  * then again half a second later, for senders that never pause.
+ *
+ * The ticks are not where the rule above assumes, though: a packet that
+ * came over the fastest path usually waits some part of a frame for its
+ * tick, and lateness up to that margin costs no extra frame.  So the buffer
+ * also measures, for each frame it plays, how long before the tick its
+ * fastest-path arrival was (G, over windows of JBUF_G_PLAYS frames): G
+ * modulo a frame is the margin, taken off the peak in the rule above; and
+ * when the smallest G of a window exceeds what the lateness of that
+ * window's packets needs by a whole frame in two windows in a row, the
+ * buffer holds a frame it does not need (after a late packet made it
+ * wait once, say) and drops one, whatever the depth rule above.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -105,6 +105,7 @@ struct jbuf {
 	uint32_t		g_win;		/* smallest of the last window */
 	uint32_t		margin;		/* g_win modulo a frame */
 	unsigned		g_spare;	/* windows in a row a frame spare */
+	uint32_t		g_late;		/* the latest packet of this window */
 
 	bool			cand_valid;	/* slot[cap] may be a restart */
 	uint32_t		cand_transit;
@@ -244,6 +245,8 @@ jbuf_measure(struct jbuf *jb, uint32_t transit, uint64_t now_ms)
 	peak = late;
 	if (peak > (uint32_t)jb->conf.max_frames * JBUF_FRAME_TS)
 		peak = (uint32_t)jb->conf.max_frames * JBUF_FRAME_TS;
+	if (peak > jb->g_late)
+		jb->g_late = peak;
 	jb->peak -= (jb->peak + 255) >> 8;
 	if (peak > jb->peak)
 		jb->peak = peak;
@@ -274,6 +277,7 @@ jbuf_start(struct jbuf *jb, uint16_t seq, uint32_t transit, uint64_t now_ms)
 	jb->have_g = false;
 	jb->g_plays = 0;
 	jb->g_spare = 0;
+	jb->g_late = 0;
 }
 
 /* Queues a packet that has a slot, and measures its arrival. */
@@ -499,11 +503,18 @@ jbuf_measure_g(struct jbuf *jb, uint32_t ts, uint64_t now_ms)
 	jb->margin = jb->g_min % JBUF_FRAME_TS;
 	jb->have_g = true;
 	jb->g_plays = 0;
-	if (jb->g_win >= JBUF_FRAME_TS + JBUF_G_GUARD + (jb->peak >
-	    JBUF_PEAK_SLOP ? jb->peak - JBUF_PEAK_SLOP : 0))
+	/*
+	 * The lateness of this window's own packets, not the slowly decaying
+	 * peak: one late packet should cost a frame of delay for two
+	 * windows, not until the peak has decayed; steady jitter shows in
+	 * every window and keeps the frame.
+	 */
+	if (jb->g_win >= JBUF_FRAME_TS + JBUF_G_GUARD + (jb->g_late >
+	    JBUF_PEAK_SLOP ? jb->g_late - JBUF_PEAK_SLOP : 0))
 		jb->g_spare++;
 	else
 		jb->g_spare = 0;
+	jb->g_late = 0;
 }
 
 /*
