@@ -245,6 +245,8 @@ struct room {
 	uint64_t	 opened_ms;
 	struct confd_stats st;		/* of participants that left */
 	uint64_t	 unknown_ssrc, refused_full, garbage, joins, leaves;
+	/* What the kernel dropped at each socket, full (SO_RXQ_OVFL). */
+	uint32_t	 kernel_drops[2];
 	struct log_rl	 rl;
 };
 TAILQ_HEAD(rooms, room);

@@ -135,6 +135,14 @@ metrics_gauges(struct evbuffer *b, const struct confd *cd)
 	TAILQ_FOREACH(r, &cd->rooms, entry)
 		evbuffer_add_printf(b, "confd_unknown_ssrc_total{room=\"%s\"} "
 		    "%llu\n", r->name, (unsigned long long)r->unknown_ssrc);
+	evbuffer_add_printf(b, "# HELP confd_socket_drops_total Datagrams "
+	    "the kernel dropped at the conference's sockets, their buffer "
+	    "full (counted as the next one is read).\n"
+	    "# TYPE confd_socket_drops_total counter\n");
+	TAILQ_FOREACH(r, &cd->rooms, entry)
+		evbuffer_add_printf(b, "confd_socket_drops_total{room=\"%s\"} "
+		    "%llu\n", r->name, (unsigned long long)r->kernel_drops[0] +
+		    r->kernel_drops[1]);
 	evbuffer_add_printf(b, "# HELP confd_garbage_total Datagrams that "
 	    "were not RTP or RTCP at all.\n"
 	    "# TYPE confd_garbage_total counter\n");

@@ -174,6 +174,9 @@ room_bind(const char *addr, int port, char *why, size_t whylen)
 	 * socket, is what the jitter buffer and the delay figures must see.
 	 */
 	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on));
+	/* And how many datagrams it dropped, the buffer full: an operator's
+	 * first sign of a flood or of a loop that falls behind. */
+	setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on));
 	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
 		snprintf(why, whylen, "cannot bind %s%s%s:%d: %s",
 		    ss.ss_family == AF_INET6 ? "[" : "", addr,

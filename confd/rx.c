@@ -206,26 +206,34 @@ rx_rtp(struct room *r, uint8_t *buf, size_t len,
 /*
  * The monotonic time, in microseconds, at which the kernel received a
  * datagram, from its SO_TIMESTAMPNS stamp (wall clock; off is wall clock
- * minus monotonic, now); now if it has none.
+ * minus monotonic, now); now if it has none.  Also takes the socket's
+ * drop count into *drops when the datagram carries it.
  */
 static uint64_t
-rx_arrival(struct msghdr *mh, int64_t off, uint64_t now)
+rx_arrival(struct msghdr *mh, int64_t off, uint64_t now, uint32_t *drops)
 {
 	struct cmsghdr *c;
 	struct timespec ts;
+	uint64_t at = now;
 	int64_t us;
 
 	for (c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET ||
-		    c->cmsg_type != SCM_TIMESTAMPNS ||
+		if (c->cmsg_level != SOL_SOCKET)
+			continue;
+		/* The kernel's running count of the socket's drops. */
+		if (c->cmsg_type == SO_RXQ_OVFL &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(*drops)))
+			memcpy(drops, CMSG_DATA(c), sizeof(*drops));
+		if (c->cmsg_type != SCM_TIMESTAMPNS ||
 		    c->cmsg_len < CMSG_LEN(sizeof(ts)))
 			continue;
 		memcpy(&ts, CMSG_DATA(c), sizeof(ts));
 		us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - off;
 		/* A clock step can put it in the future; never later than now. */
-		return us > 0 && (uint64_t)us < now ? (uint64_t)us : now;
+		if (us > 0 && (uint64_t)us < now)
+			at = (uint64_t)us;
 	}
-	return now;
+	return at;
 }
 
 void
@@ -263,6 +271,8 @@ rx_on_readable(evutil_socket_t fd, short what, void *arg)
 			size_t len = io->msg[i].msg_len;
 			uint8_t *b = io->buf[i];
 			socklen_t sl = io->msg[i].msg_hdr.msg_namelen;
+			uint64_t at = rx_arrival(&io->msg[i].msg_hdr, off, now,
+			    &r->kernel_drops[fd == r->fd[1]]);
 
 			/* Truncated datagrams and non-RTP versions go first. */
 			if ((io->msg[i].msg_hdr.msg_flags & MSG_TRUNC) ||
@@ -273,8 +283,7 @@ rx_on_readable(evutil_socket_t fd, short what, void *arg)
 			if (rtp_is_rtcp(b, len))
 				rx_rtcp(r, b, len, &io->addr[i], sl);
 			else
-				rx_rtp(r, b, len, &io->addr[i], sl,
-				    rx_arrival(&io->msg[i].msg_hdr, off, now));
+				rx_rtp(r, b, len, &io->addr[i], sl, at);
 		}
 		if (n < CONFD_BATCH)
 			return;

@@ -4,6 +4,9 @@ unknown SSRCs, and a rate-paced storm of RTCP from unknown SSRCs (tabuse's
 storm mode, which `make bench-flood` drives).  Each is dropped and counted,
 and the conference's audio is unaffected."""
 import json
+import os
+import signal
+import socket
 import subprocess
 import time
 
@@ -80,6 +83,24 @@ t.ok(cd.metric("confd_replays_total", room="target",
                ssrc="%08x" % 0x0c0c0c0c) >= 99,
      "a replayed packet is accepted once and refused 99 times")
 t.ok(cd.proc.poll() is None, "confd is still running")
+
+# A stopped confd's socket fills up: what the kernel drops is counted, and
+# shows once confd reads again.
+t.ok(cd.metric("confd_socket_drops_total", room="target") == 0,
+     "no datagram was dropped by the kernel so far")
+os.kill(cd.proc.pid, signal.SIGSTOP)
+try:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for i in range(20000):
+            s.sendto(b"\x00" * 32, ("127.0.0.1", port))
+finally:
+    os.kill(cd.proc.pid, signal.SIGCONT)
+time.sleep(0.5)
+with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+    s.sendto(b"\x00" * 32, ("127.0.0.1", port))
+time.sleep(0.3)
+drops = cd.metric("confd_socket_drops_total", room="target")
+t.ok(drops > 1000, "the kernel's drops are counted (%d of 20,000)" % drops)
 rc, _ = cd.stop()
 t.ok(rc == 0, "confd stops cleanly", cd.log())
 t.done()
