@@ -13,6 +13,9 @@ from two scrapes of /metrics around the measured window).  At 80 % of the
 largest load it kept up with, a fresh confd is measured again for CPU per
 participant, delay, loss and memory.  Then 1,000s of idle rooms (their CPU
 must be nil), then mgmtd's figures if build/tests/bench_mgmtd exists.
+BENCH_WORKERS=2 runs confd with two media threads ([media] workers), and
+by default lets it and the load generator share every core: on a machine
+of two cores that is the capacity of the machine, load included.
 
 Environment (defaults in brackets; BENCH_QUICK=1 makes a run of about two
 minutes):
@@ -44,7 +47,11 @@ minutes):
   BENCH_IDLE_ROOMS idle rooms [10000; quick 1000]
   BENCH_IDLE_SECONDS how long they are watched [10; quick 5]
   BENCH_PORT       first room port, below the ephemeral range [20000]
-  BENCH_CONFD_CPU, BENCH_LOAD_CPU  cores of confd and tload [0, 1]
+  BENCH_WORKERS    confd's media threads, [media] workers [1]
+  BENCH_CONFD_CPU, BENCH_LOAD_CPU  cores of confd and tload, as taskset
+                   -c takes them [0 and 1; with BENCH_WORKERS above 1,
+                   every core for both: on a machine of two cores confd's
+                   workers and the load generator share them]
   BENCH_OUT        directory of the logs and results.json [build/bench]
 """
 import base64
@@ -101,8 +108,12 @@ OWN_PHASE = os.environ.get("BENCH_PHASES", "room") == "participant"
 IDLE_ROOMS = env("BENCH_IDLE_ROOMS", 10000, 1000)
 IDLE_SECONDS = env("BENCH_IDLE_SECONDS", 10, 5, float)
 PORT = env("BENCH_PORT", 20000)
-CONFD_CPU = env("BENCH_CONFD_CPU", 0)
-LOAD_CPU = env("BENCH_LOAD_CPU", 1)
+WORKERS = env("BENCH_WORKERS", 1)
+ALL_CPUS = "0-%d" % ((os.cpu_count() or 1) - 1)
+CONFD_CPU = os.environ.get("BENCH_CONFD_CPU") or (
+    "0" if WORKERS == 1 else ALL_CPUS)
+LOAD_CPU = os.environ.get("BENCH_LOAD_CPU") or (
+    "1" if WORKERS == 1 else ALL_CPUS)
 OUT = os.environ.get("BENCH_OUT") or os.path.join(BUILD, "bench")
 
 SUITES = {"AES_CM_128_HMAC_SHA1_80": 30, "AEAD_AES_128_GCM": 28}
@@ -149,15 +160,32 @@ def proc_rss_kib(pid):
     return 0
 
 
-def core_busy_s(cpu):
-    """Seconds core cpu was busy with anything, from /proc/stat."""
+def cpu_set(spec):
+    """The cores of a taskset -c list: "0", "0,1", "0-3"."""
+    out = set()
+    for part in str(spec).split(","):
+        lo, _, hi = part.partition("-")
+        out.update(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
+def core_busy_s(spec):
+    """Seconds the cores of spec were busy with anything, from /proc/stat."""
+    cores = cpu_set(spec)
+    total = 0.0
     with open("/proc/stat") as f:
         for line in f:
-            if line.startswith("cpu%d " % cpu):
+            name = line.split(" ", 1)[0]
+            if name[3:].isdigit() and int(name[3:]) in cores:
                 v = [int(x) for x in line.split()[1:]]
                 # user nice system idle iowait irq softirq steal
-                return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / HZ
-    return 0.0
+                total += (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / HZ
+    return total
+
+
+# When confd and the load share cores, what others took is counted once,
+# over all of them, net of both.
+SHARED = bool(cpu_set(CONFD_CPU) & cpu_set(LOAD_CPU))
 
 
 def udp_drops(lo, hi):
@@ -199,7 +227,8 @@ class Confd:
         text = ["[general]\nlog_level = info\nserver_id = bench\n"
                 "[media]\nipv4 = 127.0.0.1\nipv6 =\nidle_timeout = 3s\n"
                 "max_rooms = %d\nmax_total_participants = 1000000\n"
-                "[metrics]\nport = %d\n" % (max(nrooms, 1),
+                "workers = %d\n"
+                "[metrics]\nport = %d\n" % (max(nrooms, 1), WORKERS,
                                              self.metrics_port)]
         for i in range(nrooms):
             text.append("[room b%d]\nport = %d\ncapacity = %d\nsuite = %s\n"
@@ -218,7 +247,7 @@ class Confd:
         t0 = time.monotonic()
         self.log = open(os.path.join(self.dir, "confd.log"), "ab")
         self.proc = subprocess.Popen(
-            ["taskset", "-c", str(CONFD_CPU)] + RT + [CONFD, "-d", "-f",
+            ["taskset", "-c", CONFD_CPU] + RT + [CONFD, "-d", "-f",
                                                       self.conf],
             stdout=self.log, stderr=subprocess.STDOUT,
             env=dict(os.environ, NOTIFY_SOCKET=notify_path))
@@ -368,7 +397,7 @@ class Bench:
                 break
             time.sleep(0.2)
         self.salt = (self.salt + 1) % 2048
-        cmd = ["taskset", "-c", str(LOAD_CPU)] + RT_LOAD + [
+        cmd = ["taskset", "-c", LOAD_CPU] + RT_LOAD + [
                TLOAD, "-a", "127.0.0.1",
                "-p", str(cd.base), "-r", str(cd.nrooms), "-S", str(size),
                "-P", str(n), "-k", key, "-s", suite, "-d", str(SECONDS),
@@ -400,13 +429,20 @@ class Bench:
         w1 = histogram(b.m, "confd_work_delay_ms")
         up_lost = (room_sum(b.m, "confd_lost_total")
                    - room_sum(a.m, "confd_lost_total"))
+        if SHARED:
+            others = max(0.0, 100 * (b.core - a.core) / dt - cpu
+                         - res["cpu_pct"])
+            others_load = others
+        else:
+            others = max(0.0, 100 * (b.core - a.core) / dt - cpu)
+            others_load = max(0.0, 100 * (b.lcore - a.lcore) / dt
+                              - res["cpu_pct"])
         r = {
             "participants": n, "size": size, "suite": suite,
+            "workers": WORKERS,
             "cpu_pct": cpu, "cpu_per_part": cpu / n,
-            "others_on_core_pct": max(0.0, 100 * (b.core - a.core) / dt
-                                      - cpu),
-            "others_on_load_core_pct": max(0.0, 100 * (b.lcore - a.lcore)
-                                           / dt - res["cpu_pct"]),
+            "others_on_core_pct": others,
+            "others_on_load_core_pct": others_load,
             "p50": quantile(h0, h1, 0.5), "p99": quantile(h0, h1, 0.99),
             # The tick's own work: frames taken to the last packet sent.
             "work_p50": quantile(w0, w1, 0.5),
@@ -585,10 +621,10 @@ def busy(r):
     """A warning when other processes took a share of the cores."""
     out = ""
     if r["others_on_core_pct"] >= BUSY_PCT / 2:
-        out += ", others on core %d: %.0f %%" % (CONFD_CPU,
+        out += ", others on core %s: %.0f %%" % (CONFD_CPU,
                                                  r["others_on_core_pct"])
-    if r["others_on_load_core_pct"] >= BUSY_PCT / 2:
-        out += ", others on core %d: %.0f %%" % (
+    if r["others_on_load_core_pct"] >= BUSY_PCT / 2 and not SHARED:
+        out += ", others on core %s: %.0f %%" % (
             LOAD_CPU, r["others_on_load_core_pct"])
     return out
 
@@ -678,9 +714,10 @@ def fit_memory(configs):
 
 def table(res):
     say()
-    say("confd on one core (core %d), load generator on core %d; "
-        "%.0f s windows after %.0f s of warm-up" % (CONFD_CPU, LOAD_CPU,
-                                                    SECONDS, WARMUP))
+    say("confd with %d worker%s on core %s, load generator on core %s; "
+        "%.0f s windows after %.0f s of warm-up"
+        % (WORKERS, "" if WORKERS == 1 else "s", CONFD_CPU, LOAD_CPU,
+           SECONDS, WARMUP))
     say("limit: loss > %.2f %% either way, or mixing delay p99 > %.0f ms"
         % (LOSS_MAX, DELAY_MAX))
     say()
@@ -730,7 +767,7 @@ def main():
         say("bench: fewer than two cores: confd and the load share one")
     # This script stays off confd's core; it mostly sleeps anyway.
     try:
-        os.sched_setaffinity(0, {LOAD_CPU})
+        os.sched_setaffinity(0, cpu_set(LOAD_CPU))
     except OSError:
         pass
     os.makedirs(OUT, exist_ok=True)
@@ -744,6 +781,9 @@ def main():
            if RT else ", tload SCHED_FIFO" if RT_LOAD else "",
            ", a phase per participant" if OWN_PHASE else ""))
     b.results["rt"] = "all" if RT else "load" if RT_LOAD else "none"
+    b.results["workers"] = WORKERS
+    b.results["confd_cpu"] = CONFD_CPU
+    b.results["load_cpu"] = LOAD_CPU
     b.results["own_phase"] = OWN_PHASE
     # Other work on the machine makes every figure worse: say so.
     c0, l0, w0 = core_busy_s(CONFD_CPU), core_busy_s(LOAD_CPU), \
@@ -753,8 +793,8 @@ def main():
     pre = (100 * (core_busy_s(CONFD_CPU) - c0) / w,
            100 * (core_busy_s(LOAD_CPU) - l0) / w)
     b.results["busy_before"] = pre
-    say("before the start, other processes kept core %d %.0f %% and core "
-        "%d %.0f %% busy%s" % (CONFD_CPU, pre[0], LOAD_CPU, pre[1],
+    say("before the start, other processes kept core %s %.0f %% and core "
+        "%s %.0f %% busy%s" % (CONFD_CPU, pre[0], LOAD_CPU, pre[1],
                                ": the figures will be low" if max(pre) >= 5
                                else ""))
     t0 = time.monotonic()
