@@ -182,11 +182,7 @@ static void *
 worker_main(void *arg)
 {
 	struct worker *w = arg;
-	char name[16];
 
-	/* Shown by top -H and /proc/PID/task/TID/comm. */
-	snprintf(name, sizeof(name), "confd-w%u", w->id);
-	pthread_setname_np(pthread_self(), name);
 	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
 	return NULL;
 }
@@ -224,6 +220,7 @@ worker_start(struct confd *cd, char *why, size_t whylen)
 {
 	unsigned i, n = worker_count(&cd->conf);
 	sigset_t all, old;
+	char name[16];
 	int err;
 
 	if ((cd->workers = calloc(n, sizeof(*cd->workers))) == NULL) {
@@ -245,8 +242,17 @@ worker_start(struct confd *cd, char *why, size_t whylen)
 		    worker_main, &cd->workers[i])) != 0)
 			snprintf(why, whylen, "cannot start worker %u: %s", i,
 			    strerror(err));
-		else
+		else {
 			cd->workers[i].started = true;
+			/*
+			 * Named here, not by the thread itself, so that it
+			 * has its name (top -H, /proc/PID/task/TID/comm) by
+			 * the time confd says it is ready.
+			 */
+			snprintf(name, sizeof(name), "confd-w%u",
+			    i % CONFD_MAX_WORKERS);
+			pthread_setname_np(cd->workers[i].thread, name);
+		}
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err != 0)
