@@ -256,7 +256,10 @@ mgmt_participants(struct confd *cd)
 	return atomic_load(&cd->parts_total);
 }
 
-/* The share of one core this process used since the last heartbeat. */
+/*
+ * The share of its workers' cores this process used since the last
+ * heartbeat: with N workers, N cores busy is a load of 1.
+ */
 static double
 mgmt_cpu(struct mgmt *mg)
 {
@@ -270,7 +273,8 @@ mgmt_cpu(struct mgmt *mg)
 	    (uint64_t)(ru.ru_utime.tv_usec - mg->ru_prev.ru_utime.tv_usec +
 	    ru.ru_stime.tv_usec - mg->ru_prev.ru_stime.tv_usec);
 	if (mg->ru_when_us != 0 && now > mg->ru_when_us)
-		share = (double)used / (double)(now - mg->ru_when_us);
+		share = (double)used / (double)(now - mg->ru_when_us) /
+		    (double)mg->cd->nworkers;
 	mg->ru_prev = ru;
 	mg->ru_when_us = now;
 	return share < 0 ? 0 : share > 1 ? 1 : share;
