@@ -31,6 +31,7 @@ minutes):
   BENCH_COVERAGE_MIN  mixes received per frame in which another member
                    talked, below which a step fails [0.98]
   BENCH_MGMTD_TIMEOUT  seconds bench_mgmtd may take [240; quick 60]
+  BENCH_MGMTD      0: leave mgmtd's figures out [1]
   BENCH_BUSY_PCT   share of a core other processes may take before a step
                    is disturbed [10]
   BENCH_QUIET_WAIT seconds to wait for a quiet machine before a step
@@ -96,6 +97,7 @@ LOSS_MAX = env("BENCH_LOSS_MAX", 0.1, None, float)
 DELAY_MAX = env("BENCH_DELAY_MAX", 20, None, float)
 COVERAGE_MIN = env("BENCH_COVERAGE_MIN", 0.98, None, float)
 MGMTD_TIMEOUT = env("BENCH_MGMTD_TIMEOUT", 240, 60, float)
+MGMTD = env("BENCH_MGMTD", 1)
 BUSY_PCT = env("BENCH_BUSY_PCT", 10, None, float)
 QUIET_WAIT = env("BENCH_QUIET_WAIT", 30, 5, float)
 RETRIES = env("BENCH_RETRIES", 1, 0)
@@ -812,7 +814,9 @@ def main():
         say("note: confd has no confd_mix_delay_ms histogram: only loss "
             "limited the search")
     say()
-    if os.access(BENCH_MGMTD, os.X_OK):
+    if not MGMTD:
+        say("mgmtd: left out (BENCH_MGMTD=0)")
+    elif os.access(BENCH_MGMTD, os.X_OK):
         say("mgmtd (build/tests/bench_mgmtd, at most %.0f s):"
             % MGMTD_TIMEOUT)
         b.results["mgmtd"] = run_mgmtd()
