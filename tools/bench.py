@@ -116,7 +116,9 @@ CONFD_CPU = os.environ.get("BENCH_CONFD_CPU") or (
     "0" if WORKERS == 1 else ALL_CPUS)
 LOAD_CPU = os.environ.get("BENCH_LOAD_CPU") or (
     "1" if WORKERS == 1 else ALL_CPUS)
-OUT = os.environ.get("BENCH_OUT") or os.path.join(BUILD, "bench")
+# Absolute: sd_notify() ignores a NOTIFY_SOCKET that is a relative path.
+OUT = os.path.abspath(os.environ.get("BENCH_OUT") or
+                      os.path.join(BUILD, "bench"))
 
 SUITES = {"AES_CM_128_HMAC_SHA1_80": 30, "AEAD_AES_128_GCM": 28}
 
