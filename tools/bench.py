@@ -190,6 +190,8 @@ def core_busy_s(spec):
 # When confd and the load share cores, what others took is counted once,
 # over all of them, net of both.
 SHARED = bool(cpu_set(CONFD_CPU) & cpu_set(LOAD_CPU))
+# The cores confd's CPU alone could fill: its workers', at most its own.
+CONFD_CORES = min(WORKERS, len(cpu_set(CONFD_CPU)))
 
 
 def udp_drops(lo, hi):
@@ -726,7 +728,8 @@ def table(res):
         % (LOSS_MAX, DELAY_MAX))
     say()
     hdr = ("%-4s %-24s %9s %6s %10s %8s %8s %8s %9s %9s %9s"
-           % ("size", "suite", "max/core", "at 80%", "CPU %/part",
+           % ("size", "suite", "max/core" if WORKERS == 1 else "max",
+              "at 80%", "CPU %/part",
               "CPU-only", "p50 ms", "p99 ms", "loss %", "KiB/part",
               "KiB/conf"))
     say(hdr)
@@ -742,7 +745,8 @@ def table(res):
             continue
         say("%-4d %-24s %9s %6d %10.3f %8d %8s %8s %9.3f %9.1f %9.1f"
             % (c["size"], c["suite"], mx, a["participants"],
-               a["cpu_per_part"], 100 / a["cpu_per_part"], fmt(a["p50"]),
+               a["cpu_per_part"], 100 * CONFD_CORES / a["cpu_per_part"],
+               fmt(a["p50"]),
                fmt(a["p99"]), a["loss_pct"], a["kib_per_part"],
                a["kib_per_conf"]))
     f = res.get("memory_fit")
@@ -754,8 +758,9 @@ def table(res):
     if i:
         say("idle: %d rooms declared, %.3f %% CPU over %.0f s, RSS %d KiB"
             % (i["rooms"], i["cpu_pct"], i["seconds"], i["rss_kib"]))
-    say("CPU-only: participants at which confd's CPU alone would reach "
-        "100 %, from the\nCPU per participant at 80 %.")
+    say("CPU-only: participants at which confd's CPU alone would fill "
+        "its %d core%s, from the\nCPU per participant at 80 %%."
+        % (CONFD_CORES, "" if CONFD_CORES == 1 else "s"))
     say("'+': no limit found up to BENCH_MAX or the load generator's own;"
         " '*': other processes\ntook over %.0f %% of a core during some "
         "step that counted." % BUSY_PCT)
