@@ -1,5 +1,6 @@
 /* log: see log.h. */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +13,15 @@
  * The destination is process-wide by nature (syslog's openlog() is too), so
  * this is the one piece of state kept outside the daemons' contexts.  Unit
  * tests get a useful default: stderr at info level, no initialisation needed.
+ * ident and foreground are set once, before any thread starts; the level
+ * changes on a reload while other threads log, so it is atomic.  Each line
+ * is one fprintf() (stdio locks the stream for it) or one syslog() call,
+ * so lines of different threads never interleave.
  */
 static struct {
 	const char	*ident;
 	int		 foreground;
-	enum log_level	 level;
+	atomic_int	 level;
 } log_state = { "conference", 1, LOG_LVL_INFO };
 
 static const char *const log_names[] = {
@@ -32,7 +37,7 @@ log_init(const char *ident, int foreground, enum log_level level)
 {
 	log_state.ident = ident;
 	log_state.foreground = foreground;
-	log_state.level = level;
+	atomic_store_explicit(&log_state.level, level, memory_order_relaxed);
 	if (!foreground)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -40,19 +45,21 @@ log_init(const char *ident, int foreground, enum log_level level)
 void
 log_set_level(enum log_level level)
 {
-	log_state.level = level;
+	atomic_store_explicit(&log_state.level, level, memory_order_relaxed);
 }
 
 enum log_level
 log_get_level(void)
 {
-	return log_state.level;
+	return (enum log_level)atomic_load_explicit(&log_state.level,
+	    memory_order_relaxed);
 }
 
 int
 log_enabled(enum log_level level)
 {
-	return level <= log_state.level;
+	return (int)level <= atomic_load_explicit(&log_state.level,
+	    memory_order_relaxed);
 }
 
 int

@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -44,6 +46,7 @@
 #define CONFD_PRIO_TICK		1
 #define CONFD_NPRIO		3
 #define CONFD_CMSG		64		/* room for SCM_TIMESTAMPNS */
+#define CONFD_MAX_WORKERS	64		/* [media] workers */
 
 /* A permanent conference declared in the INI file: [room NAME]. */
 struct confd_room_conf {
@@ -70,6 +73,7 @@ struct confd_conf {
 	int	max_participants;	/* per room, a hard cap */
 	int	max_rooms;		/* open at once */
 	int	max_total_parts;	/* over all rooms */
+	int	workers;		/* media threads; 0: one per CPU */
 	int64_t	close_grace;		/* ms a booked room stays open late */
 	/* [mixer] */
 	int	max_speakers;		/* 0: everyone */
@@ -115,6 +119,7 @@ struct confd_hist {
 };
 
 struct room;
+struct worker;
 
 /* Ticks a lone talker must last before its packets replace a mix. */
 #define FWD_HOLD	10
@@ -201,13 +206,61 @@ struct cred {
 	struct srtpx	*rx;		/* owned until handed over */
 };
 
-/* One conference on one UDP port. */
+enum wmsg_type {
+	WMSG_ADD,		/* a new room joins the worker's list */
+	WMSG_OPEN,		/* its sockets are bound: start reading them */
+	WMSG_CREDS,		/* a booked room's credentials and capacity */
+	WMSG_FREE,		/* the room is gone: log its summary, free it */
+	WMSG_CONF,		/* the configuration was reloaded */
+	WMSG_SNAP,		/* copy the counters /metrics shows */
+	WMSG_SNAP_DONE,		/* to the control thread: a copy is ready */
+	WMSG_STOP,		/* leave the event loop */
+};
+
+struct metrics_req;
+
+/*
+ * A message between the control thread and a worker (worker.c).  The
+ * sender fills it and posts it; from then on it belongs to the receiver,
+ * which frees it, except for the messages embedded in a room or a worker.
+ */
+struct wmsg {
+	TAILQ_ENTRY(wmsg) entry;
+	enum wmsg_type	 type;
+	bool		 embedded;	/* part of a room or worker: not freed */
+	struct room	*room;
+	int		 capacity;	/* WMSG_CREDS */
+	struct cred	*creds;		/* WMSG_CREDS: owned, sorted, wiped */
+	size_t		 ncreds;
+	struct confd_conf *conf;	/* WMSG_CONF: owned, rooms list empty */
+	struct metrics_req *mreq;	/* WMSG_SNAP, WMSG_SNAP_DONE */
+	unsigned	 idx;		/* the worker's slot in mreq */
+};
+TAILQ_HEAD(wmsgs, wmsg);
+
+/* A thread's inbox: the one lock, taken on the control path only. */
+struct wq {
+	pthread_mutex_t	 mu;
+	struct wmsgs	 msgs;
+	struct event	*ev;		/* made active by each post */
+	bool		 init;
+};
+
+/*
+ * One conference on one UDP port.  The control thread owns the fields
+ * marked (control); everything else belongs to the room's worker once
+ * WMSG_ADD is posted, and the control thread changes it only through
+ * messages.  Fields the control thread writes before posting a message are
+ * read by the worker after it: the queue's mutex orders them.
+ */
 struct room {
-	TAILQ_ENTRY(room) entry;	/* confd->rooms */
-	TAILQ_ENTRY(room) active;	/* confd->active, while it has people */
+	TAILQ_ENTRY(room) entry;	/* confd->rooms (control) */
+	TAILQ_ENTRY(room) wentry;	/* worker->rooms */
+	TAILQ_ENTRY(room) active;	/* worker->active, while it has people */
 	bool		 is_active;
 	uint64_t	 tick_next_ns;	/* monotonic deadline of its next tick */
-	struct confd	*cd;
+	struct confd	*cd;		/* only its atomics from a worker */
+	struct worker	*w;		/* for the room's life */
 	char		 name[64];	/* [room NAME], or the booking id */
 	int		 port;
 	int		 capacity;
@@ -219,13 +272,14 @@ struct room {
 	size_t		 ncreds;
 	uint64_t	 cred_auth_fail;	/* known SSRC, not authentic */
 	/* The window of a booked room, wall-clock ms; INI rooms: forever. */
-	int64_t		 start_ms, end_ms;
-	uint64_t	 version;	/* of the booking, from mgmtd */
-	bool		 open;		/* its sockets are bound */
-	bool		 closing;	/* failed to open: waits for its end */
-	bool		 seen;		/* mgmt.c: listed in a snapshot */
-	bool		 in_heap;	/* sched.c */
-	size_t		 heap_idx;
+	int64_t		 start_ms, end_ms;	/* (control) */
+	uint64_t	 version;	/* of the booking, from mgmtd (control) */
+	bool		 open;		/* its sockets are bound (control) */
+	bool		 closing;	/* failed to open: waits for its end (c.) */
+	bool		 seen;		/* mgmt.c: listed in a snapshot (c.) */
+	bool		 in_heap;	/* sched.c (control) */
+	size_t		 heap_idx;	/* (control) */
+	struct wmsg	 msg_free;	/* WMSG_FREE, which cannot fail */
 	int		 fd[2];		/* IPv4, IPv6; -1 when not used */
 	struct event	*ev[2];
 	struct part	*parts[CONFD_MAX_PARTS];
@@ -276,29 +330,55 @@ struct confd_io {
 	struct mix_limiter	 discard_lim;
 };
 
-struct confd {
+/*
+ * A media thread (worker.c): its own event loop, rooms, mixing clock and
+ * scratch buffers, so that the packet path takes no lock.  Rooms are given
+ * to the worker with the fewest when they are made and never move.
+ */
+struct worker {
+	struct confd		*cd;
+	unsigned		 id;
+	pthread_t		 thread;
+	bool			 started;
 	struct event_base	*base;
-	struct svc		*svc;
-	struct daemon_args	 args;
-	struct confd_conf	 conf;
-	struct rooms		 rooms;
+	struct wq		 q;		/* from the control thread */
+	struct wmsg		 msg_stop;	/* WMSG_STOP, which cannot fail */
+	struct confd_conf	 conf;		/* its copy; rooms list empty */
+	struct rooms		 rooms;		/* its rooms, by wentry */
 	struct rooms		 active;	/* ticked every 20 ms */
 	int			 nactive;
 	struct event		*ev_tick;
 	uint64_t		 ticks, ticks_late, ticks_skipped;
-	struct evhttp		*http;		/* /metrics */
-	struct event		*ev_sched;	/* sched.c: next open or close */
-	struct room		**heap;
-	size_t			 nheap, capheap;
+	uint64_t		 server_full;	/* joins it refused: server full */
 	struct confd_io		*io;		/* owned */
-	struct mgmt		*mgmt;		/* mgmt.c; NULL: standalone */
-	/* limits.c: rooms open, and what the limits turned away. */
-	int			 nopen;
-	uint64_t		 rooms_refused, server_full;
 	/* A packet's arrival to the first packet carrying its audio. */
 	struct confd_hist	 delay_mix;
 	/* The part of it after the tick took the frame: mixing work. */
 	struct confd_hist	 delay_work;
+	int			 nrooms;	/* the control thread's count */
+};
+
+struct confd {
+	struct event_base	*base;		/* the control thread's */
+	struct svc		*svc;
+	struct daemon_args	 args;
+	struct confd_conf	 conf;		/* the control thread's */
+	struct rooms		 rooms;
+	struct worker		*workers;	/* owned */
+	unsigned		 nworkers;
+	struct wq		 q;		/* answers from the workers */
+	struct evhttp		*http;		/* /metrics */
+	TAILQ_HEAD(, metrics_req) mreqs;	/* waiting for snapshots */
+	struct event		*ev_sched;	/* sched.c: next open or close */
+	struct room		**heap;
+	size_t			 nheap, capheap;
+	struct mgmt		*mgmt;		/* mgmt.c; NULL: standalone */
+	/* limits.c: rooms open, and what the limits turned away. */
+	int			 nopen;
+	uint64_t		 rooms_refused;
+	/* Participants over all workers, reserved before a join. */
+	atomic_int		 parts_total;
+	atomic_bool		 server_full_logged;
 };
 
 /* options.c */
@@ -333,13 +413,26 @@ void	fwd_keep(struct fwd *f, const int16_t *pcm);
 int	room_new(struct confd *cd, const char *name, int port, int capacity,
 	    enum srtpx_suite suite, const uint8_t *shared_key,
 	    struct room **out, char *why, size_t whylen);
-/* Replaces a booked room's credentials (sorted copy); 0 or ENOMEM. */
-int	room_set_creds(struct room *r, const struct cred *creds, size_t n);
+/*
+ * Control thread: sends a booked room's worker a sorted copy of its
+ * credentials and its capacity; 0 or ENOMEM.
+ */
+int	room_set_creds(struct room *r, const struct cred *creds, size_t n,
+	    int capacity);
+/* Worker: installs the credentials of a WMSG_CREDS, which it takes over. */
+void	room_install_creds(struct room *r, struct cred *creds, size_t n);
 /* The credential of ssrc in a booked room, or NULL. */
 struct cred *room_cred(struct room *r, uint32_t ssrc);
-/* Binds the room's sockets and starts reading them. */
+/* Control thread: binds the room's sockets and has its worker read them. */
 int	room_open(struct room *r, char *why, size_t whylen);
-/* Removes every participant, closes the sockets, frees the room. */
+/* Worker: starts reading the sockets bound by room_open(). */
+void	room_attach(struct room *r);
+/*
+ * Control thread: forgets the room and hands it to its worker to free; the
+ * caller must not touch it afterwards.
+ */
+void	room_release(struct room *r);
+/* Worker: removes every participant, closes the sockets, frees the room. */
 void	room_free(struct room *r);
 /* The participant sending ssrc, or NULL. */
 struct part *room_find(struct room *r, uint32_t ssrc);
@@ -363,8 +456,13 @@ int	limits_fds_ensure(const struct confd_conf *c, char *why,
 	    size_t whylen);
 /* Whether one more room may open under [media] max_rooms; 0 or ENOSPC. */
 int	limits_room_may_open(struct room *r, char *why, size_t whylen);
-/* Whether a newcomer fits the room and the server; 0 or ENOSPC, counted. */
+/*
+ * Whether a newcomer fits the room and the server; 0 or ENOSPC, counted.
+ * On 0 a place is reserved: limits_leave() gives it back.
+ */
 int	limits_may_join(struct room *r, uint32_t ssrc);
+/* Gives back a place of limits_may_join(): a participant left. */
+void	limits_leave(struct room *r);
 /* part.c */
 /*
  * A participant with its SRTP contexts, jitter buffer and decoder.  rx, if
@@ -382,6 +480,8 @@ void	part_stats_add(struct confd_stats *sum, const struct confd_stats *st);
 void	rx_on_readable(evutil_socket_t fd, short what, void *arg);
 
 /* tick.c */
+/* Frees a worker's mixing clock. */
+void	tick_free(struct worker *w);
 /* Puts a room on the mixing clock (first participant). */
 void	tick_activate(struct room *r);
 /* Takes a room off the mixing clock (no participant left). */
@@ -454,10 +554,69 @@ int	feedmsg_parse(const char *buf, size_t len, const char *server_id,
 /* Wipes the keys of a message and frees what it holds. */
 void	feedmsg_free(struct feedmsg *m);
 
+/* worker.c */
+/* Sets up a thread's inbox on its base; 0 or an errno. */
+int	wq_init(struct wq *q, struct event_base *base,
+	    void (*cb)(evutil_socket_t, short, void *), void *arg);
+/* Posts a message; it then belongs to the receiving thread. */
+void	wq_post(struct wq *q, struct wmsg *m);
+/* Takes every message posted so far, in order. */
+void	wq_take(struct wq *q, struct wmsgs *out);
+/* Frees an inbox and any message left in it. */
+void	wq_free(struct wq *q);
+/* A message of a type, or NULL when out of memory. */
+struct wmsg *wmsg_new(enum wmsg_type type, struct room *r);
+/* Frees a message and what it owns, unless it is embedded. */
+void	wmsg_free(struct wmsg *m);
+/* Creates the workers of [media] workers and starts their threads. */
+int	worker_start(struct confd *cd, char *why, size_t whylen);
+/* The worker a new room goes to: the one with the fewest rooms. */
+struct worker *worker_pick(struct confd *cd);
+/* Sends each worker a copy of the reloaded configuration. */
+void	worker_reconf(struct confd *cd);
+/* Stops every worker, after the messages posted so far, and frees them. */
+void	worker_stop(struct confd *cd);
+/* How many workers [media] workers asks for on this machine. */
+unsigned worker_count(const struct confd_conf *c);
+
 /* metrics.c */
+/* What /metrics shows of one participant. */
+struct snap_part {
+	uint32_t		 ssrc;
+	struct confd_stats	 st;
+	double			 jitter_ms;
+	int			 level;
+	int			 speaking;
+};
+
+/* What /metrics shows of one room; its participants follow in parts. */
+struct snap_room {
+	char			 name[64];
+	int			 nparts, capacity;
+	uint64_t		 unknown_ssrc, garbage, refused_full;
+	uint64_t		 socket_drops;
+	struct confd_stats	 st;		/* of participants that left */
+	size_t			 part0, npart;	/* in snap->parts */
+};
+
+/* A copy of one worker's counters, made on its thread. */
+struct snap {
+	struct snap_room	*rooms;		/* owned */
+	size_t			 nrooms;
+	struct snap_part	*parts;		/* owned */
+	size_t			 nparts;
+	struct confd_hist	 delay_mix, delay_work;
+	uint64_t		 ticks, ticks_late, server_full;
+	bool			 failed;	/* out of memory */
+};
+
 /* Starts the /metrics HTTP listener; 0 or an errno with why. */
 int	metrics_start(struct confd *cd, char *why, size_t whylen);
-/* Stops it. */
+/* Worker: fills the snapshot of a WMSG_SNAP and answers it. */
+void	metrics_snap(struct worker *w, struct wmsg *m);
+/* Control thread: a worker answered; replies when all have. */
+void	metrics_snap_done(struct confd *cd, struct wmsg *m);
+/* Stops it; call after worker_stop() and the last answers. */
 void	metrics_stop(struct confd *cd);
 
 /* Monotonic time in milliseconds. */

@@ -19,6 +19,8 @@
 #define LIMITS_METRICS	16
 /* The connection to mgmtd and the event loop's own descriptors. */
 #define LIMITS_LOOP	8
+/* A worker's event loop: epoll and its wake-up descriptors. */
+#define LIMITS_WORKER	4
 
 /* Address families the conference sockets are bound in. */
 static int
@@ -42,7 +44,7 @@ limits_fd_need(const struct confd_conf *c)
 	if (rooms > (uint64_t)c->max_rooms)
 		rooms = (uint64_t)c->max_rooms;
 	return rooms * (uint64_t)limits_families(c) + LIMITS_METRICS +
-	    LIMITS_LOOP + FDLIMIT_MARGIN;
+	    LIMITS_LOOP + LIMITS_WORKER * worker_count(c) + FDLIMIT_MARGIN;
 }
 
 int
@@ -72,18 +74,6 @@ limits_room_may_open(struct room *r, char *why, size_t whylen)
 	return ENOSPC;
 }
 
-/* Participants in every room now: only rooms on the clock have any. */
-static int
-limits_total_parts(const struct confd *cd)
-{
-	const struct room *r;
-	int n = 0;
-
-	TAILQ_FOREACH(r, &cd->active, active)
-		n += r->nparts;
-	return n;
-}
-
 int
 limits_may_join(struct room *r, uint32_t ssrc)
 {
@@ -99,9 +89,16 @@ limits_may_join(struct room *r, uint32_t ssrc)
 			    r->capacity, ssrc);
 		return ENOSPC;
 	}
-	if ((total = limits_total_parts(cd)) >= cd->conf.max_total_parts) {
+	/*
+	 * Workers join at the same time: a place is taken first and given
+	 * back when over, so that the limit holds exactly without a lock.
+	 */
+	total = atomic_fetch_add(&cd->parts_total, 1);
+	if (total >= r->w->conf.max_total_parts) {
+		atomic_fetch_sub(&cd->parts_total, 1);
 		r->refused_full++;
-		if (cd->server_full++ == 0)
+		r->w->server_full++;
+		if (!atomic_exchange(&cd->server_full_logged, true))
 			log_warn("room", "%s: newcomer %08x refused: %d "
 			    "participants in all, the most [media] "
 			    "max_total_participants allows; later ones are "
@@ -110,4 +107,10 @@ limits_may_join(struct room *r, uint32_t ssrc)
 		return ENOSPC;
 	}
 	return 0;
+}
+
+void
+limits_leave(struct room *r)
+{
+	atomic_fetch_sub(&r->cd->parts_total, 1);
 }

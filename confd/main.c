@@ -7,31 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <event2/event.h>
+#include <event2/thread.h>
 #include <sodium.h>
 
 #include "confd.h"
 #include "svc.h"
-
-uint64_t
-confd_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-uint64_t
-confd_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 /* Loads and cross-checks the configuration; exits 78 on any error. */
 static void
@@ -94,12 +76,34 @@ confd_reload(void *arg)
 		log_set_level(daemon_log_level(&cd->args, cd->conf.log_level));
 		log_info("config", "log level is now %s",
 		    log_level_name(log_get_level()));
+		/* The workers read their own copy of what may change. */
+		worker_reconf(cd);
 	}
 	confd_conf_free(&next);
 	svc_reloading(cd->svc, 0);
 }
 
 static const struct svc_ops confd_svc_ops = { confd_reload, NULL };
+
+/* Handles what the workers sent back: the snapshots of a scrape. */
+static void
+confd_on_msg(evutil_socket_t fd, short what, void *arg)
+{
+	struct confd *cd = arg;
+	struct wmsgs msgs;
+	struct wmsg *m;
+
+	(void)fd;
+	(void)what;
+	wq_take(&cd->q, &msgs);
+	while ((m = TAILQ_FIRST(&msgs)) != NULL) {
+		TAILQ_REMOVE(&msgs, m, entry);
+		if (m->type == WMSG_SNAP_DONE)
+			metrics_snap_done(cd, m);
+		else
+			wmsg_free(m);
+	}
+}
 
 /* Creates and opens the permanent rooms of the INI file. */
 static void
@@ -119,8 +123,10 @@ confd_open_rooms(struct confd *cd)
 			fatal(71, "room", "[room %s]: %s", rc->name, why);
 		if (room_open(r, why, sizeof(why)) != 0)
 			fatal(71, "room", "[room %s]: %s", rc->name, why);
-		log_info("room", "%s: open on port %d, capacity %d, %s",
-		    r->name, r->port, r->capacity, srtpx_suite_name(r->suite));
+		/* An INI room's capacity never changes after room_new(). */
+		log_info("room", "%s: open on port %d, capacity %d, %s, "
+		    "worker %u", r->name, r->port, r->capacity,
+		    srtpx_suite_name(r->suite), r->w->id);
 	}
 	sodium_memzero(key, sizeof(key));
 }
@@ -135,7 +141,9 @@ main(int argc, char **argv)
 
 	memset(&cd, 0, sizeof(cd));
 	TAILQ_INIT(&cd.rooms);
-	TAILQ_INIT(&cd.active);
+	TAILQ_INIT(&cd.mreqs);
+	atomic_init(&cd.parts_total, 0);
+	atomic_init(&cd.server_full_logged, false);
 	daemon_args_parse(&cd.args, argc, argv, "confd", CONFD_DEFAULT_CONF);
 	confd_load(cd.args.conf_path, &cd.conf);
 	if (cd.args.check_only) {
@@ -152,11 +160,15 @@ main(int argc, char **argv)
 		fatal(EX_CONFIG_STATUS, "main", "%s: %s", cd.args.conf_path, why);
 	if (srtpx_init() != 0)
 		fatal(71, "main", "cannot initialise libsrtp and libsodium");
-	if ((cd.io = calloc(1, sizeof(*cd.io))) == NULL)
-		fatal(71, "main", "out of memory");
-	if ((cd.base = event_base_new()) == NULL ||
-	    event_base_priority_init(cd.base, CONFD_NPRIO) != 0)
+	/* Before any event base: every base then has its lock and wake-up. */
+	if (evthread_use_pthreads() != 0)
+		fatal(71, "main", "cannot set up libevent for threads");
+	if ((cd.base = event_base_new()) == NULL)
 		fatal(71, "main", "cannot create the event loop");
+	if (wq_init(&cd.q, cd.base, confd_on_msg, &cd) != 0)
+		fatal(71, "main", "cannot create the workers' answer queue");
+	if (worker_start(&cd, why, sizeof(why)) != 0)
+		fatal(71, "worker", "%s", why);
 	if ((cd.svc = svc_new(cd.base, &confd_svc_ops, &cd)) == NULL)
 		fatal(71, "main", "cannot set up signal handling");
 	if (sched_init(&cd) != 0)
@@ -180,15 +192,17 @@ main(int argc, char **argv)
 	 * its last reference only from its own pending callbacks: let them run.
 	 */
 	event_base_loop(cd.base, EVLOOP_NONBLOCK);
+	/* Each worker frees its rooms, logging their summaries, then stops. */
 	while ((r = TAILQ_FIRST(&cd.rooms)) != NULL)
-		room_free(r);
-	if (cd.ev_tick)
-		event_free(cd.ev_tick);
+		room_release(r);
+	worker_stop(&cd);
+	/* The workers' last answers: scrapes they took before stopping. */
+	confd_on_msg(-1, 0, &cd);
 	metrics_stop(&cd);
 	sched_free(&cd);
 	svc_free(cd.svc);
+	wq_free(&cd.q);
 	event_base_free(cd.base);
-	free(cd.io);
 	confd_conf_free(&cd.conf);
 	log_notice("main", "stopped");
 	return 0;

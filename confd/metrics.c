@@ -1,10 +1,16 @@
 /*
  * metrics: the Prometheus text exposition at /metrics, per conference and
  * per participant, on an HTTP listener bound to 127.0.0.1 by default.
+ *
+ * The listener is the control thread's; the counters are the workers'.  A
+ * scrape asks each worker for a copy of them (metrics_snap(), on the
+ * worker's thread) and is answered when all have come back, the rooms of
+ * worker 0 first, the histograms and tick counters summed over workers.
  */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
@@ -53,39 +59,53 @@ static const struct metric metrics_counters[] = {
 	  ST(forwarded), 1 },
 };
 
-static void
-metrics_part_line(struct evbuffer *b, const struct metric *m,
-    const struct part *p)
+/*
+ * A scrape waiting for its workers: each fills its own snapshot on its own
+ * thread, and the control thread renders once every one has answered.
+ */
+struct metrics_req {
+	TAILQ_ENTRY(metrics_req) entry;		/* confd->mreqs */
+	struct evhttp_request	*req;
+	unsigned		 waiting;	/* workers yet to answer */
+	struct snap		 snaps[];	/* one per worker */
+};
+
+/* The counter at off in a struct confd_stats. */
+static uint64_t
+metrics_stat(const struct confd_stats *st, size_t off)
 {
-	evbuffer_add_printf(b, "%s{room=\"%s\",ssrc=\"%08x\"} %llu\n", m->name,
-	    p->room->name, p->ssrc, (unsigned long long)*(const uint64_t *)
-	    ((const char *)&p->st + m->off));
+	return *(const uint64_t *)((const char *)st + off);
 }
 
 /* Writes one counter family: a room total line and one per participant. */
 static void
-metrics_family(struct evbuffer *b, const struct confd *cd,
+metrics_family(struct evbuffer *b, const struct snap *snaps, unsigned n,
     const struct metric *m)
 {
-	const struct room *r;
-	const struct part *p;
+	const struct snap_room *r;
+	const struct snap_part *p;
 	uint64_t sum;
-	int i;
+	unsigned w;
+	size_t i, j;
 
 	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", m->name,
 	    m->help, m->name, m->type);
-	TAILQ_FOREACH(r, &cd->rooms, entry) {
-		sum = *(const uint64_t *)((const char *)&r->st + m->off);
-		for (i = 0; i < CONFD_MAX_PARTS; i++) {
-			if ((p = r->parts[i]) == NULL)
-				continue;
-			sum += *(const uint64_t *)((const char *)&p->st + m->off);
-			if (!m->room_only)
-				metrics_part_line(b, m, p);
+	for (w = 0; w < n; w++)
+		for (i = 0; i < snaps[w].nrooms; i++) {
+			r = &snaps[w].rooms[i];
+			sum = metrics_stat(&r->st, m->off);
+			for (j = 0; j < r->npart; j++) {
+				p = &snaps[w].parts[r->part0 + j];
+				sum += metrics_stat(&p->st, m->off);
+				if (!m->room_only)
+					evbuffer_add_printf(b, "%s{room=\"%s\","
+					    "ssrc=\"%08x\"} %llu\n", m->name,
+					    r->name, p->ssrc, (unsigned long long)
+					    metrics_stat(&p->st, m->off));
+			}
+			evbuffer_add_printf(b, "%s{room=\"%s\"} %llu\n",
+			    m->name, r->name, (unsigned long long)sum);
 		}
-		evbuffer_add_printf(b, "%s{room=\"%s\"} %llu\n", m->name,
-		    r->name, (unsigned long long)sum);
-	}
 }
 
 /* Writes a histogram in the Prometheus text format. */
@@ -111,50 +131,92 @@ metrics_hist(struct evbuffer *b, const char *name, const char *help,
 	    name, (unsigned long long)h->count);
 }
 
+/* Adds one worker's histogram into a sum over the workers. */
 static void
-metrics_gauges(struct evbuffer *b, const struct confd *cd)
+metrics_hist_add(struct confd_hist *sum, const struct confd_hist *h)
 {
-	const struct room *r;
-	const struct part *p;
-	struct jbuf_stats js;
-	int i;
+	size_t i;
 
+	for (i = 0; i < CONFD_DELAY_BUCKETS; i++)
+		sum->bucket[i] += h->bucket[i];
+	sum->count += h->count;
+	sum->sum += h->sum;
+}
+
+/* Which per-room gauge or counter metrics_room_lines() writes. */
+enum metrics_room_field {
+	MRF_PARTS, MRF_CAPACITY, MRF_UNKNOWN, MRF_GARBAGE, MRF_REFUSED,
+	MRF_DROPS,
+};
+
+/* Writes one line per room of every worker for a field. */
+static void
+metrics_room_lines(struct evbuffer *b, const struct snap *snaps, unsigned n,
+    const char *name, enum metrics_room_field f)
+{
+	const struct snap_room *r;
+	unsigned long long v;
+	unsigned w;
+	size_t i;
+
+	for (w = 0; w < n; w++)
+		for (i = 0; i < snaps[w].nrooms; i++) {
+			r = &snaps[w].rooms[i];
+			v = f == MRF_PARTS ? (unsigned long long)r->nparts :
+			    f == MRF_CAPACITY ? (unsigned long long)r->capacity :
+			    f == MRF_UNKNOWN ? r->unknown_ssrc :
+			    f == MRF_GARBAGE ? r->garbage :
+			    f == MRF_DROPS ? r->socket_drops : r->refused_full;
+			evbuffer_add_printf(b, "%s{room=\"%s\"} %llu\n", name,
+			    r->name, v);
+		}
+}
+
+static void
+metrics_gauges(struct evbuffer *b, const struct confd *cd,
+    const struct snap *snaps, unsigned n)
+{
+	const struct snap_room *r;
+	const struct snap_part *p;
+	struct confd_hist mix, work;
+	uint64_t ticks = 0, late = 0, full = 0;
+	unsigned w;
+	size_t i, j;
+
+	memset(&mix, 0, sizeof(mix));
+	memset(&work, 0, sizeof(work));
+	for (w = 0; w < n; w++) {
+		metrics_hist_add(&mix, &snaps[w].delay_mix);
+		metrics_hist_add(&work, &snaps[w].delay_work);
+		ticks += snaps[w].ticks;
+		late += snaps[w].ticks_late;
+		full += snaps[w].server_full;
+	}
 	evbuffer_add_printf(b, "# HELP confd_participants Participants in "
 	    "the conference now.\n# TYPE confd_participants gauge\n");
-	TAILQ_FOREACH(r, &cd->rooms, entry)
-		evbuffer_add_printf(b, "confd_participants{room=\"%s\"} %d\n",
-		    r->name, r->nparts);
+	metrics_room_lines(b, snaps, n, "confd_participants", MRF_PARTS);
 	evbuffer_add_printf(b, "# HELP confd_capacity Most participants at "
 	    "once.\n# TYPE confd_capacity gauge\n");
-	TAILQ_FOREACH(r, &cd->rooms, entry)
-		evbuffer_add_printf(b, "confd_capacity{room=\"%s\"} %d\n",
-		    r->name, r->capacity);
+	metrics_room_lines(b, snaps, n, "confd_capacity", MRF_CAPACITY);
 	evbuffer_add_printf(b, "# HELP confd_unknown_ssrc_total Packets from "
 	    "SSRCs that are not participants and could not join.\n"
 	    "# TYPE confd_unknown_ssrc_total counter\n");
-	TAILQ_FOREACH(r, &cd->rooms, entry)
-		evbuffer_add_printf(b, "confd_unknown_ssrc_total{room=\"%s\"} "
-		    "%llu\n", r->name, (unsigned long long)r->unknown_ssrc);
+	metrics_room_lines(b, snaps, n, "confd_unknown_ssrc_total",
+	    MRF_UNKNOWN);
 	evbuffer_add_printf(b, "# HELP confd_socket_drops_total Datagrams "
 	    "the kernel dropped at the conference's sockets, their buffer "
 	    "full (counted as the next one is read).\n"
 	    "# TYPE confd_socket_drops_total counter\n");
-	TAILQ_FOREACH(r, &cd->rooms, entry)
-		evbuffer_add_printf(b, "confd_socket_drops_total{room=\"%s\"} "
-		    "%llu\n", r->name, (unsigned long long)r->kernel_drops[0] +
-		    r->kernel_drops[1]);
+	metrics_room_lines(b, snaps, n, "confd_socket_drops_total",
+	    MRF_DROPS);
 	evbuffer_add_printf(b, "# HELP confd_garbage_total Datagrams that "
 	    "were not RTP or RTCP at all.\n"
 	    "# TYPE confd_garbage_total counter\n");
-	TAILQ_FOREACH(r, &cd->rooms, entry)
-		evbuffer_add_printf(b, "confd_garbage_total{room=\"%s\"} %llu\n",
-		    r->name, (unsigned long long)r->garbage);
+	metrics_room_lines(b, snaps, n, "confd_garbage_total", MRF_GARBAGE);
 	evbuffer_add_printf(b, "# HELP confd_refused_total Joins refused "
 	    "because the conference was full.\n"
 	    "# TYPE confd_refused_total counter\n");
-	TAILQ_FOREACH(r, &cd->rooms, entry)
-		evbuffer_add_printf(b, "confd_refused_total{room=\"%s\"} %llu\n",
-		    r->name, (unsigned long long)r->refused_full);
+	metrics_room_lines(b, snaps, n, "confd_refused_total", MRF_REFUSED);
 	evbuffer_add_printf(b, "# HELP confd_rooms_open Conferences open "
 	    "now.\n# TYPE confd_rooms_open gauge\nconfd_rooms_open %d\n"
 	    "# HELP confd_rooms_max Conferences that may be open at once "
@@ -171,60 +233,183 @@ metrics_gauges(struct evbuffer *b, const struct confd *cd)
 	    "# TYPE confd_server_full_total counter\n"
 	    "confd_server_full_total %llu\n", cd->nopen, cd->conf.max_rooms,
 	    (unsigned long long)cd->rooms_refused, cd->conf.max_total_parts,
-	    (unsigned long long)cd->server_full);
+	    (unsigned long long)full);
 	evbuffer_add_printf(b, "# HELP confd_jitter_ms Interarrival jitter "
 	    "of a participant's packets.\n# TYPE confd_jitter_ms gauge\n"
 	    "# HELP confd_level_dbov Audio level heard from a participant "
 	    "(-dBov, 127 is silence).\n# TYPE confd_level_dbov gauge\n"
 	    "# HELP confd_speaking Whether a participant is mixed as a "
 	    "speaker now.\n# TYPE confd_speaking gauge\n");
-	TAILQ_FOREACH(r, &cd->rooms, entry)
-		for (i = 0; i < CONFD_MAX_PARTS; i++) {
-			if ((p = r->parts[i]) == NULL)
-				continue;
-			jbuf_get_stats(p->jb, &js);
-			evbuffer_add_printf(b, "confd_jitter_ms{room=\"%s\","
-			    "ssrc=\"%08x\"} %.1f\nconfd_level_dbov{room=\"%s\","
-			    "ssrc=\"%08x\"} %d\nconfd_speaking{room=\"%s\","
-			    "ssrc=\"%08x\"} %d\n", r->name, p->ssrc,
-			    js.jitter / 48.0, r->name, p->ssrc, p->level,
-			    r->name, p->ssrc, mix_sel_is_speaker(r->sel, (unsigned)i));
+	for (w = 0; w < n; w++)
+		for (i = 0; i < snaps[w].nrooms; i++) {
+			r = &snaps[w].rooms[i];
+			for (j = 0; j < r->npart; j++) {
+				p = &snaps[w].parts[r->part0 + j];
+				evbuffer_add_printf(b, "confd_jitter_ms{room=\"%s\","
+				    "ssrc=\"%08x\"} %.1f\nconfd_level_dbov{room="
+				    "\"%s\",ssrc=\"%08x\"} %d\nconfd_speaking{"
+				    "room=\"%s\",ssrc=\"%08x\"} %d\n", r->name,
+				    p->ssrc, p->jitter_ms, r->name, p->ssrc,
+				    p->level, r->name, p->ssrc, p->speaking);
+			}
 		}
 	metrics_hist(b, "confd_mix_delay_ms", "From a packet's arrival to "
-	    "the first packet that carries its audio.", &cd->delay_mix);
+	    "the first packet that carries its audio.", &mix);
 	metrics_hist(b, "confd_work_delay_ms", "From a tick taking the "
-	    "frames to the last of its packets sent.", &cd->delay_work);
+	    "frames to the last of its packets sent.", &work);
 	evbuffer_add_printf(b, "# HELP confd_ticks_total Mixing clock "
 	    "ticks.\n# TYPE confd_ticks_total counter\nconfd_ticks_total %llu\n"
 	    "# HELP confd_ticks_late_total Ticks that ran more than one frame "
 	    "late.\n# TYPE confd_ticks_late_total counter\n"
-	    "confd_ticks_late_total %llu\n", (unsigned long long)cd->ticks,
-	    (unsigned long long)cd->ticks_late);
+	    "confd_ticks_late_total %llu\n", (unsigned long long)ticks,
+	    (unsigned long long)late);
 }
 
+/*
+ * Runs on the worker: copies what /metrics shows of its rooms, so that the
+ * control thread renders without reading anything a worker changes.  The
+ * message, now WMSG_SNAP_DONE, goes back to the control thread.
+ */
+void
+metrics_snap(struct worker *w, struct wmsg *m)
+{
+	struct snap *s = &m->mreq->snaps[m->idx];
+	struct snap_room *sr;
+	struct snap_part *sp;
+	const struct room *r;
+	const struct part *p;
+	struct jbuf_stats js;
+	size_t nr = 0, np = 0;
+	int i;
+
+	TAILQ_FOREACH(r, &w->rooms, wentry) {
+		nr++;
+		np += (size_t)r->nparts;
+	}
+	s->rooms = calloc(nr ? nr : 1, sizeof(*s->rooms));
+	s->parts = calloc(np ? np : 1, sizeof(*s->parts));
+	if (s->rooms == NULL || s->parts == NULL) {
+		s->failed = true;
+		goto done;
+	}
+	TAILQ_FOREACH(r, &w->rooms, wentry) {
+		sr = &s->rooms[s->nrooms++];
+		memcpy(sr->name, r->name, sizeof(sr->name));
+		sr->nparts = r->nparts;
+		sr->capacity = r->capacity;
+		sr->unknown_ssrc = r->unknown_ssrc;
+		sr->socket_drops = (uint64_t)r->kernel_drops[0] +
+		    r->kernel_drops[1];
+		sr->garbage = r->garbage;
+		sr->refused_full = r->refused_full;
+		sr->st = r->st;
+		sr->part0 = s->nparts;
+		for (i = 0; i < CONFD_MAX_PARTS; i++) {
+			if ((p = r->parts[i]) == NULL || s->nparts == np)
+				continue;
+			sp = &s->parts[s->nparts++];
+			jbuf_get_stats(p->jb, &js);
+			sp->ssrc = p->ssrc;
+			sp->st = p->st;
+			sp->jitter_ms = js.jitter / 48.0;
+			sp->level = p->level;
+			sp->speaking = mix_sel_is_speaker(r->sel, (unsigned)i);
+		}
+		sr->npart = s->nparts - sr->part0;
+	}
+	s->delay_mix = w->delay_mix;
+	s->delay_work = w->delay_work;
+	s->ticks = w->ticks;
+	s->ticks_late = w->ticks_late;
+	s->server_full = w->server_full;
+done:
+	m->type = WMSG_SNAP_DONE;
+	wq_post(&w->cd->q, m);
+}
+
+/* Frees a scrape's snapshots and the scrape itself. */
+static void
+metrics_req_free(struct confd *cd, struct metrics_req *mr)
+{
+	unsigned i;
+
+	TAILQ_REMOVE(&cd->mreqs, mr, entry);
+	for (i = 0; i < cd->nworkers; i++) {
+		free(mr->snaps[i].rooms);
+		free(mr->snaps[i].parts);
+	}
+	free(mr);
+}
+
+void
+metrics_snap_done(struct confd *cd, struct wmsg *m)
+{
+	struct metrics_req *mr = m->mreq;
+	struct evbuffer *b;
+	unsigned i;
+	size_t k;
+
+	wmsg_free(m);
+	if (--mr->waiting > 0)
+		return;
+	for (i = 0; i < cd->nworkers; i++)
+		if (mr->snaps[i].failed)
+			break;
+	if (i < cd->nworkers || (b = evbuffer_new()) == NULL) {
+		evhttp_send_error(mr->req, 500, "out of memory");
+		metrics_req_free(cd, mr);
+		return;
+	}
+	for (k = 0; k < sizeof(metrics_counters) / sizeof(metrics_counters[0]);
+	    k++)
+		metrics_family(b, mr->snaps, cd->nworkers, &metrics_counters[k]);
+	metrics_gauges(b, cd, mr->snaps, cd->nworkers);
+	evhttp_add_header(evhttp_request_get_output_headers(mr->req),
+	    "Content-Type", "text/plain; version=0.0.4");
+	/*
+	 * libevent keeps a request the handler has not answered, even when
+	 * its connection closes meanwhile; answering frees it either way.
+	 */
+	evhttp_send_reply(mr->req, 200, "OK", b);
+	evbuffer_free(b);
+	metrics_req_free(cd, mr);
+}
+
+/*
+ * Asks every worker for a snapshot and returns: the request is answered
+ * from metrics_snap_done() once all have come back.
+ */
 static void
 metrics_on_request(struct evhttp_request *req, void *arg)
 {
 	struct confd *cd = arg;
-	struct evbuffer *b;
-	size_t i;
+	struct metrics_req *mr;
+	struct wmsg *m[CONFD_MAX_WORKERS];
+	unsigned i, j;
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
 		evhttp_send_error(req, 405, "only GET");
 		return;
 	}
-	if ((b = evbuffer_new()) == NULL) {
+	mr = calloc(1, sizeof(*mr) + cd->nworkers * sizeof(mr->snaps[0]));
+	for (i = 0; mr != NULL && i < cd->nworkers; i++)
+		if ((m[i] = wmsg_new(WMSG_SNAP, NULL)) == NULL)
+			break;
+	if (mr == NULL || i < cd->nworkers) {
+		for (j = 0; mr != NULL && j < i; j++)
+			wmsg_free(m[j]);
+		free(mr);
 		evhttp_send_error(req, 500, "out of memory");
 		return;
 	}
-	for (i = 0; i < sizeof(metrics_counters) / sizeof(metrics_counters[0]);
-	    i++)
-		metrics_family(b, cd, &metrics_counters[i]);
-	metrics_gauges(b, cd);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain; version=0.0.4");
-	evhttp_send_reply(req, 200, "OK", b);
-	evbuffer_free(b);
+	mr->req = req;
+	mr->waiting = cd->nworkers;
+	TAILQ_INSERT_TAIL(&cd->mreqs, mr, entry);
+	for (i = 0; i < cd->nworkers; i++) {
+		m[i]->mreq = mr;
+		m[i]->idx = i;
+		wq_post(&cd->workers[i].q, m[i]);
+	}
 }
 
 int
@@ -258,6 +443,13 @@ metrics_start(struct confd *cd, char *why, size_t whylen)
 void
 metrics_stop(struct confd *cd)
 {
+	struct metrics_req *mr;
+
+	/* Only a scrape whose worker was gone before it could answer. */
+	while ((mr = TAILQ_FIRST(&cd->mreqs)) != NULL) {
+		evhttp_send_error(mr->req, 503, "stopping");
+		metrics_req_free(cd, mr);
+	}
 	if (cd->http)
 		evhttp_free(cd->http);
 	cd->http = NULL;

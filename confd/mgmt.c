@@ -249,19 +249,17 @@ mgmt_on_retry(evutil_socket_t fd, short what, void *arg)
 		mgmt_feed(mg);
 }
 
-/* The participants connected now, over every room. */
+/* The participants connected now, over every worker's rooms. */
 static int
-mgmt_participants(const struct confd *cd)
+mgmt_participants(struct confd *cd)
 {
-	const struct room *r;
-	int n = 0;
-
-	TAILQ_FOREACH(r, &cd->rooms, entry)
-		n += r->nparts;
-	return n;
+	return atomic_load(&cd->parts_total);
 }
 
-/* The share of one core this process used since the last heartbeat. */
+/*
+ * The share of its workers' cores this process used since the last
+ * heartbeat: with N workers, N cores busy is a load of 1.
+ */
 static double
 mgmt_cpu(struct mgmt *mg)
 {
@@ -275,7 +273,8 @@ mgmt_cpu(struct mgmt *mg)
 	    (uint64_t)(ru.ru_utime.tv_usec - mg->ru_prev.ru_utime.tv_usec +
 	    ru.ru_stime.tv_usec - mg->ru_prev.ru_stime.tv_usec);
 	if (mg->ru_when_us != 0 && now > mg->ru_when_us)
-		share = (double)used / (double)(now - mg->ru_when_us);
+		share = (double)used / (double)(now - mg->ru_when_us) /
+		    (double)mg->cd->nworkers;
 	mg->ru_prev = ru;
 	mg->ru_when_us = now;
 	return share < 0 ? 0 : share > 1 ? 1 : share;
@@ -421,7 +420,7 @@ mgmt_upsert(struct confd *cd, const char *id, int port, int64_t start,
 			break;
 	/* A moved port is a new room: the old one closes. */
 	if (r != NULL && r->port != port) {
-		room_free(r);
+		room_release(r);
 		r = NULL;
 	}
 	if (r == NULL) {
@@ -434,11 +433,9 @@ mgmt_upsert(struct confd *cd, const char *id, int port, int64_t start,
 		log_info("mgmt", "%s: booked on port %d, %d participants, "
 		    "%zu credentials", id, port, capacity, ncreds);
 	}
-	r->capacity = capacity < cd->conf.max_participants ? capacity :
-	    cd->conf.max_participants;
 	r->start_ms = start * 1000;
 	r->end_ms = end * 1000;
-	if (room_set_creds(r, creds, ncreds) != 0)
+	if (room_set_creds(r, creds, ncreds, capacity) != 0)
 		log_err("mgmt", "%s: out of memory for credentials", id);
 	sched_update(cd, r);
 }
@@ -452,7 +449,7 @@ mgmt_close(struct confd *cd, const char *id, const char *reason)
 	TAILQ_FOREACH(r, &cd->rooms, entry)
 		if (!r->shared && strcmp(r->name, id) == 0) {
 			log_info("mgmt", "%s: %s", id, reason);
-			room_free(r);
+			room_release(r);
 			return;
 		}
 }
@@ -497,7 +494,7 @@ mgmt_apply(struct mgmt *mg, json_t *msg, char *why, size_t whylen)
 			if (!r->seen) {
 				log_info("mgmt", "%s: no longer booked",
 				    r->name);
-				room_free(r);
+				room_release(r);
 			}
 		}
 	snprintf(mg->epoch, sizeof(mg->epoch), "%s", fm.epoch);

@@ -57,6 +57,11 @@ static const struct cfg_opt confd_opts[] = {
 	  "it is refused like one in a full conference.", 0,
 	  F(max_total_parts) },
 
+	{ "media", "workers", CFG_INT, 0, CONFD_MAX_WORKERS, NULL, "0",
+	  "Media threads, each with its own event loop and a share of the "
+	  "conferences; 0: one per online CPU.",
+	  0, F(workers) },
+
 	{ "mixer", "max_speakers", CFG_INT, 0, 16, NULL, "3",
 	  "Loudest speakers mixed at once; 0 mixes everyone.", 0,
 	  F(max_speakers) },

@@ -15,7 +15,7 @@ int
 part_new(struct room *r, uint32_t ssrc, struct srtpx *rx,
     const uint8_t *rx_key, const uint8_t *tx_key, struct part **out)
 {
-	const struct confd_conf *c = &r->cd->conf;
+	const struct confd_conf *c = &r->w->conf;
 	struct jbuf_conf jc;
 	struct part *p;
 	int err;

@@ -2,8 +2,10 @@
  * room: a conference on one UDP port, and its participants.
  *
  * A room binds its port on the configured IPv4 and IPv6 addresses and reads
- * them from the event loop.  It costs no CPU while nobody is in it: only a
- * room with participants is on the mixing clock (tick.c).
+ * them from its worker's event loop.  It costs no CPU while nobody is in
+ * it: only a room with participants is on the mixing clock (tick.c).  The
+ * control thread makes, opens and releases rooms; their worker attaches,
+ * changes and frees them when its messages say so (worker.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,15 +28,22 @@ room_new(struct confd *cd, const char *name, int port, int capacity,
     char *why, size_t whylen)
 {
 	struct mix_params mp;
+	struct wmsg *add;
 	struct room *r;
 	int i, err;
 
 	*out = NULL;
-	if ((r = calloc(1, sizeof(*r))) == NULL) {
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (add = wmsg_new(WMSG_ADD, r)) == NULL) {
+		free(r);
 		snprintf(why, whylen, "out of memory");
 		return ENOMEM;
 	}
 	r->cd = cd;
+	r->w = worker_pick(cd);
+	r->msg_free.type = WMSG_FREE;
+	r->msg_free.embedded = true;
+	r->msg_free.room = r;
 	r->fd[0] = r->fd[1] = -1;
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	r->port = port;
@@ -66,11 +75,15 @@ room_new(struct confd *cd, const char *name, int port, int capacity,
 		goto fail;
 	}
 	TAILQ_INSERT_TAIL(&cd->rooms, r, entry);
+	r->w->nrooms++;
+	/* From here on the worker owns what the control thread does not. */
+	wq_post(&r->w->q, add);
 	*out = r;
 	return 0;
 fail:
 	sodium_memzero(r->key, sizeof(r->key));
 	srtpx_free(r->admit);
+	free(add);
 	free(r);
 	return err;
 }
@@ -98,19 +111,40 @@ room_creds_free(struct cred *creds, size_t n)
 }
 
 int
-room_set_creds(struct room *r, const struct cred *creds, size_t n)
+room_set_creds(struct room *r, const struct cred *creds, size_t n,
+    int capacity)
 {
-	struct cred *nc = NULL, *old;
+	struct cred *nc = NULL;
+	struct wmsg *m;
 	size_t i;
 
+	if ((m = wmsg_new(WMSG_CREDS, r)) == NULL)
+		return ENOMEM;
 	if (n > 0) {
-		if ((nc = calloc(n, sizeof(*nc))) == NULL)
+		if ((nc = calloc(n, sizeof(*nc))) == NULL) {
+			free(m);
 			return ENOMEM;
+		}
 		memcpy(nc, creds, n * sizeof(*nc));
 		for (i = 0; i < n; i++)
 			nc[i].rx = NULL;
 		qsort(nc, n, sizeof(*nc), room_cred_cmp);
 	}
+	m->creds = nc;
+	m->ncreds = n;
+	m->capacity = capacity < r->cd->conf.max_participants ? capacity :
+	    r->cd->conf.max_participants;
+	/* The copy passes to the worker, which wipes it. */
+	wq_post(&r->w->q, m);
+	return 0;
+}
+
+void
+room_install_creds(struct room *r, struct cred *nc, size_t n)
+{
+	struct cred *old;
+	size_t i;
+
 	/* Inbound contexts already made stay with their credential. */
 	for (i = 0; i < n; i++)
 		if ((old = room_cred(r, nc[i].ssrc)) != NULL &&
@@ -121,7 +155,6 @@ room_set_creds(struct room *r, const struct cred *creds, size_t n)
 	room_creds_free(r->creds, r->ncreds);
 	r->creds = nc;
 	r->ncreds = n;
-	return 0;
 }
 
 struct cred *
@@ -191,29 +224,55 @@ int
 room_open(struct room *r, char *why, size_t whylen)
 {
 	const char *addrs[2] = { r->cd->conf.ipv4, r->cd->conf.ipv6 };
-	int i, err;
+	struct wmsg *m;
+	int i, fd[2] = { -1, -1 }, err;
 
 	if ((err = limits_room_may_open(r, why, whylen)) != 0)
 		return err;
+	if ((m = wmsg_new(WMSG_OPEN, r)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return ENOMEM;
+	}
 	for (i = 0; i < 2; i++) {
 		if (addrs[i][0] == '\0')
 			continue;
-		if ((r->fd[i] = room_bind(addrs[i], r->port, why, whylen)) == -1)
+		if ((fd[i] = room_bind(addrs[i], r->port, why, whylen)) == -1) {
+			if (fd[0] != -1)
+				close(fd[0]);
+			free(m);
 			return EADDRNOTAVAIL;
-		r->ev[i] = event_new(r->cd->base, r->fd[i], EV_READ | EV_PERSIST,
+		}
+	}
+	/*
+	 * The sockets pass to the worker with the message; r->fd is the
+	 * worker's from here on.
+	 */
+	r->fd[0] = fd[0];
+	r->fd[1] = fd[1];
+	r->open = true;
+	r->cd->nopen++;
+	wq_post(&r->w->q, m);
+	return 0;
+}
+
+void
+room_attach(struct room *r)
+{
+	int i;
+
+	r->opened_ms = confd_now_ms();
+	for (i = 0; i < 2; i++) {
+		if (r->fd[i] == -1)
+			continue;
+		r->ev[i] = event_new(r->w->base, r->fd[i], EV_READ | EV_PERSIST,
 		    rx_on_readable, r);
 		/* Packets that came before a tick are read before it runs. */
 		if (r->ev[i] == NULL ||
 		    event_priority_set(r->ev[i], CONFD_PRIO_MEDIA) != 0 ||
-		    event_add(r->ev[i], NULL) != 0) {
-			snprintf(why, whylen, "cannot watch the socket");
-			return ENOMEM;
-		}
+		    event_add(r->ev[i], NULL) != 0)
+			log_err("room", "%s: cannot watch the socket of port %d",
+			    r->name, r->port);
 	}
-	r->opened_ms = confd_now_ms();
-	r->open = true;
-	r->cd->nopen++;
-	return 0;
 }
 
 struct part *
@@ -254,15 +313,19 @@ room_join(struct room *r, uint32_t ssrc, struct srtpx *rx,
 		}
 		if (r->ssrcs[i] == ~ssrc) {
 			srtpx_free(rx);
+			limits_leave(r);
 			return EEXIST;
 		}
 	}
 	if (slot == -1) {
 		srtpx_free(rx);
+		limits_leave(r);
 		return ENOSPC;
 	}
-	if ((err = part_new(r, ssrc, rx, key_up, key_down, &p)) != 0)
+	if ((err = part_new(r, ssrc, rx, key_up, key_down, &p)) != 0) {
+		limits_leave(r);
 		return err;
+	}
 	memcpy(&p->addr, sa, salen);
 	p->addrlen = salen;
 	p->slot = slot;
@@ -294,6 +357,7 @@ room_reap(struct room *r)
 		r->leaves++;
 		part_stats_add(&r->st, &p->st);
 		part_free(p);
+		limits_leave(r);
 	}
 	if (r->nparts == 0 && r->is_active)
 		tick_deactivate(r);
@@ -320,8 +384,6 @@ room_free(struct room *r)
 		    (unsigned long long)r->refused_full,
 		    (unsigned long long)r->st.rx_packets,
 		    (unsigned long long)r->st.tx_packets);
-	if (r->open)
-		r->cd->nopen--;
 	for (i = 0; i < 2; i++) {
 		if (r->ev[i])
 			event_free(r->ev[i]);
@@ -334,8 +396,22 @@ room_free(struct room *r)
 	mix_sel_free(r->sel);
 	srtpx_free(r->admit);
 	room_creds_free(r->creds, r->ncreds);
-	sched_forget(r->cd, r);
 	sodium_memzero(r->key, sizeof(r->key));
-	TAILQ_REMOVE(&r->cd->rooms, r, entry);
+	TAILQ_REMOVE(&r->w->rooms, r, wentry);
 	free(r);
+}
+
+/*
+ * Takes the room out of everything the control thread keeps, then posts
+ * its own WMSG_FREE: the worker frees it after any message posted before.
+ */
+void
+room_release(struct room *r)
+{
+	sched_forget(r->cd, r);
+	TAILQ_REMOVE(&r->cd->rooms, r, entry);
+	if (r->open)
+		r->cd->nopen--;
+	r->w->nrooms--;
+	wq_post(&r->w->q, &r->msg_free);
 }

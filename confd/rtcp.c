@@ -65,7 +65,7 @@ rtcp_maybe_send(struct part *p, uint64_t now_ms)
 	jbuf_get_stats(p->jb, &js);
 	nrb = rtp_rx_block(&p->rx_report, p->ssrc, js.jitter, now_ms, &rb);
 	len = rtcp_write_sr(buf, sizeof(buf) - SRTPX_RTCP_TRAILER, &s,
-	    nrb ? &rb : NULL, nrb ? 1 : 0, r->cd->conf.server_id);
+	    nrb ? &rb : NULL, nrb ? 1 : 0, r->w->conf.server_id);
 	if (len == 0 || srtpx_protect_rtcp(p->tx, buf, &len) != SRTPX_OK)
 		return;
 	fd = r->fd[p->addr.ss_family == AF_INET6 ? 1 : 0];

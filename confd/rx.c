@@ -110,7 +110,7 @@ static struct part *
 rx_admit(struct room *r, uint32_t ssrc, uint8_t *buf, size_t *len,
     const struct sockaddr_storage *ss, socklen_t sslen, uint64_t now)
 {
-	uint8_t *copy = r->cd->io->scratch;
+	uint8_t *copy = r->w->io->scratch;
 	size_t clen = *len;
 	struct part *p;
 	struct cred *c;
@@ -160,7 +160,7 @@ rx_rtp(struct room *r, uint8_t *buf, size_t len,
     const struct sockaddr_storage *ss, socklen_t sslen, uint64_t now_us)
 {
 	uint64_t now = now_us / 1000;
-	const struct confd_conf *conf = &r->cd->conf;
+	const struct confd_conf *conf = &r->w->conf;
 	struct rtp_level lvl;
 	struct rtp_hdr h;
 	struct part *p;
@@ -240,7 +240,7 @@ void
 rx_on_readable(evutil_socket_t fd, short what, void *arg)
 {
 	struct room *r = arg;
-	struct confd_io *io = r->cd->io;
+	struct confd_io *io = r->w->io;
 	struct timespec wall;
 	uint64_t now;
 	int64_t off;

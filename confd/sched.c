@@ -139,7 +139,7 @@ sched_on_timer(evutil_socket_t fd, short what, void *arg)
 		sched_remove(cd, r);
 		if (now >= r->end_ms + cd->conf.close_grace) {
 			log_info("sched", "%s: its time is over", r->name);
-			room_free(r);
+			room_release(r);
 			continue;
 		}
 		if (room_open(r, why, sizeof(why)) != 0) {
@@ -149,7 +149,8 @@ sched_on_timer(evutil_socket_t fd, short what, void *arg)
 			r->closing = true;
 		} else
 			log_info("sched", "%s: open on port %d until the end "
-			    "of its booking", r->name, r->port);
+			    "of its booking, worker %u", r->name, r->port,
+			    r->w->id);
 		sched_update(cd, r);
 	}
 	sched_arm(cd);

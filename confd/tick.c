@@ -1,7 +1,7 @@
 /*
  * tick: the mixing clock and what happens on each of its ticks.
  *
- * One timer serves every room: each room ticks every 20 ms on absolute
+ * One timer per worker serves its rooms: each room ticks every 20 ms on absolute
  * deadlines of the monotonic clock, so it does not drift, at a phase of its
  * own that follows the first packet that woke it; the timer runs only while
  * some room has participants.  On each tick, for each active room: take one frame
@@ -30,6 +30,24 @@ const double tick_delay_bounds[CONFD_DELAY_BUCKETS] = {
 /* A participant's own audio level above this is not worth decoding. */
 #define TICK_QUIET	70
 
+uint64_t
+confd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t
+confd_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 static uint64_t
 tick_now_ns(void)
 {
@@ -41,9 +59,9 @@ tick_now_ns(void)
 
 /* Arms the timer for the room that is due first. */
 static void
-tick_schedule(struct confd *cd)
+tick_schedule(struct worker *w)
 {
-	struct room *r = TAILQ_FIRST(&cd->active);
+	struct room *r = TAILQ_FIRST(&w->active);
 	uint64_t now = tick_now_ns(), d;
 	struct timeval tv;
 
@@ -52,7 +70,7 @@ tick_schedule(struct confd *cd)
 	d = r->tick_next_ns > now ? r->tick_next_ns - now : 0;
 	tv.tv_sec = (time_t)(d / 1000000000ULL);
 	tv.tv_usec = (suseconds_t)((d % 1000000000ULL) / 1000);
-	event_add(cd->ev_tick, &tv);
+	event_add(w->ev_tick, &tv);
 }
 
 /*
@@ -63,32 +81,32 @@ tick_schedule(struct confd *cd)
 static void
 tick_on_timer(evutil_socket_t fd, short what, void *arg)
 {
-	struct confd *cd = arg;
+	struct worker *w = arg;
 	struct room *r;
 	uint64_t now = tick_now_ns(), behind, n;
 
 	(void)fd;
 	(void)what;
-	for (n = (uint64_t)cd->nactive; n > 0 &&
-	    (r = TAILQ_FIRST(&cd->active)) != NULL && r->tick_next_ns <= now;
+	for (n = (uint64_t)w->nactive; n > 0 &&
+	    (r = TAILQ_FIRST(&w->active)) != NULL && r->tick_next_ns <= now;
 	    n--) {
 		if (now > r->tick_next_ns + TICK_NS) {
 			behind = (now - r->tick_next_ns) / TICK_NS;
-			cd->ticks_late++;
+			w->ticks_late++;
 			/* Too far behind to catch up: drop the lost ticks. */
 			if (behind > TICK_MAX_BEHIND) {
-				cd->ticks_skipped += behind;
+				w->ticks_skipped += behind;
 				r->tick_next_ns += behind * TICK_NS;
 			}
 		}
 		r->tick_next_ns += TICK_NS;
-		TAILQ_REMOVE(&cd->active, r, active);
-		TAILQ_INSERT_TAIL(&cd->active, r, active);
-		cd->ticks++;
+		TAILQ_REMOVE(&w->active, r, active);
+		TAILQ_INSERT_TAIL(&w->active, r, active);
+		w->ticks++;
 		/* tick_room() may take r off the list. */
 		tick_room(r, now / 1000000ULL);
 	}
-	tick_schedule(cd);
+	tick_schedule(w);
 }
 
 /*
@@ -99,49 +117,57 @@ tick_on_timer(evutil_socket_t fd, short what, void *arg)
 void
 tick_activate(struct room *r)
 {
-	struct confd *cd = r->cd;
+	struct worker *w = r->w;
 	struct room *o;
 
 	if (r->is_active)
 		return;
-	if (cd->ev_tick == NULL &&
-	    ((cd->ev_tick = event_new(cd->base, -1, 0, tick_on_timer, cd)) ==
-	    NULL || event_priority_set(cd->ev_tick, CONFD_PRIO_TICK) != 0)) {
+	if (w->ev_tick == NULL &&
+	    ((w->ev_tick = event_new(w->base, -1, 0, tick_on_timer, w)) ==
+	    NULL || event_priority_set(w->ev_tick, CONFD_PRIO_TICK) != 0)) {
 		log_err("tick", "cannot create the mixing clock");
 		return;
 	}
 	r->tick_next_ns = tick_now_ns() + TICK_LEAD;
 	/* Keep the list sorted by due time; newcomers are usually last. */
-	TAILQ_FOREACH_REVERSE(o, &cd->active, rooms, active)
+	TAILQ_FOREACH_REVERSE(o, &w->active, rooms, active)
 		if (o->tick_next_ns <= r->tick_next_ns)
 			break;
 	if (o == NULL)
-		TAILQ_INSERT_HEAD(&cd->active, r, active);
+		TAILQ_INSERT_HEAD(&w->active, r, active);
 	else
-		TAILQ_INSERT_AFTER(&cd->active, o, r, active);
+		TAILQ_INSERT_AFTER(&w->active, o, r, active);
 	r->is_active = true;
-	cd->nactive++;
-	tick_schedule(cd);
+	w->nactive++;
+	tick_schedule(w);
 }
 
 void
 tick_deactivate(struct room *r)
 {
-	struct confd *cd = r->cd;
+	struct worker *w = r->w;
 
 	if (!r->is_active)
 		return;
-	TAILQ_REMOVE(&cd->active, r, active);
+	TAILQ_REMOVE(&w->active, r, active);
 	r->is_active = false;
-	if (--cd->nactive == 0 && cd->ev_tick != NULL)
-		event_del(cd->ev_tick);
+	if (--w->nactive == 0 && w->ev_tick != NULL)
+		event_del(w->ev_tick);
+}
+
+void
+tick_free(struct worker *w)
+{
+	if (w->ev_tick != NULL)
+		event_free(w->ev_tick);
+	w->ev_tick = NULL;
 }
 
 /* Creates encoder e of a room, set up from the configuration. */
 static OpusEncoder *
 tick_encoder(struct room *r, int e)
 {
-	const struct confd_conf *c = &r->cd->conf;
+	const struct confd_conf *c = &r->w->conf;
 	OpusEncoder *enc;
 	int err;
 
@@ -276,7 +302,7 @@ tick_pull(struct room *r, struct part *p, uint64_t now)
 static int
 tick_encode(struct room *r, int e, const int16_t *pcm)
 {
-	struct confd_io *io = r->cd->io;
+	struct confd_io *io = r->w->io;
 	OpusEncoder *enc = tick_encoder(r, e);
 	int n;
 
@@ -316,13 +342,13 @@ static int
 tick_packet(struct room *r, struct part *p, int slot, const uint8_t *opus,
     size_t olen, bool marker)
 {
-	struct confd_io *io = r->cd->io;
+	struct confd_io *io = r->w->io;
 	struct rtp_hdr h;
 	uint8_t *b = io->tbuf[slot];
 	size_t len;
 
 	memset(&h, 0, sizeof(h));
-	h.pt = (uint8_t)r->cd->conf.payload_type;
+	h.pt = (uint8_t)r->w->conf.payload_type;
 	h.marker = marker;
 	h.seq = p->tx_seq;
 	h.ts = p->tx_ts;
@@ -352,7 +378,7 @@ tick_packet(struct room *r, struct part *p, int slot, const uint8_t *opus,
 static void
 tick_send(struct room *r, bool any, int talker)
 {
-	struct confd_io *io = r->cd->io;
+	struct confd_io *io = r->w->io;
 	struct mmsghdr *m;
 	struct part *p, *t = talker >= 0 ? r->parts[talker] : NULL;
 	const uint8_t *opus;
@@ -422,20 +448,20 @@ tick_hist_add(struct confd_hist *h, double ms)
 static void
 tick_delays(struct room *r, size_t n, const unsigned *spk, uint64_t start_us)
 {
-	struct confd *cd = r->cd;
+	struct worker *w = r->w;
 	struct part *p;
 	uint64_t now = confd_now_us();
 	size_t k;
 
 	if (now > start_us)
-		tick_hist_add(&cd->delay_work, (double)(now - start_us) /
+		tick_hist_add(&w->delay_work, (double)(now - start_us) /
 		    1000.0);
 	for (k = 0; k < n; k++) {
 		p = r->parts[spk[k]];
 		if (p == NULL || p->frame_arrival_us == 0 ||
 		    p->frame_arrival_us > now)
 			continue;
-		tick_hist_add(&cd->delay_mix,
+		tick_hist_add(&w->delay_mix,
 		    (double)(now - p->frame_arrival_us) / 1000.0);
 	}
 }
@@ -451,7 +477,7 @@ tick_forward(struct room *r, int solo, bool any, bool *leave)
 	enum fwd_action act;
 
 	*leave = false;
-	if (!r->cd->conf.forward) {
+	if (!r->w->conf.forward) {
 		if (r->fwd.slot < 0)
 			return false;
 		/* Turned off by a reload while forwarding. */
@@ -479,7 +505,7 @@ tick_forward(struct room *r, int solo, bool any, bool *leave)
 static void
 tick_unforward(struct room *r, bool any)
 {
-	struct confd_io *io = r->cd->io;
+	struct confd_io *io = r->w->io;
 	struct part *p;
 	unsigned k;
 	int e;
@@ -514,7 +540,7 @@ tick_hears_one(struct room *r, struct part *p, const int aud[2], int heard)
 	struct part *x;
 	int other;
 
-	if (!r->cd->conf.forward || heard < 1 || heard > 2)
+	if (!r->w->conf.forward || heard < 1 || heard > 2)
 		return false;
 	if (heard == 1)
 		other = aud[0] != p->slot ? aud[0] : -1;
@@ -533,8 +559,8 @@ tick_hears_one(struct room *r, struct part *p, const int aud[2], int heard)
 void
 tick_room(struct room *r, uint64_t now)
 {
-	const struct confd_conf *c = &r->cd->conf;
-	struct confd_io *io = r->cd->io;
+	const struct confd_conf *c = &r->w->conf;
+	struct confd_io *io = r->w->io;
 	uint8_t level[CONFD_MAX_PARTS];
 	unsigned spk[CONFD_MAX_PARTS];
 	const int16_t *in[CONFD_MAX_PARTS];

@@ -13,6 +13,9 @@ from two scrapes of /metrics around the measured window).  At 80 % of the
 largest load it kept up with, a fresh confd is measured again for CPU per
 participant, delay, loss and memory.  Then 1,000s of idle rooms (their CPU
 must be nil), then mgmtd's figures if build/tests/bench_mgmtd exists.
+BENCH_WORKERS=2 runs confd with two media threads ([media] workers), and
+by default lets it and the load generator share every core: on a machine
+of two cores that is the capacity of the machine, load included.
 
 Environment (defaults in brackets; BENCH_QUICK=1 makes a run of about two
 minutes):
@@ -28,6 +31,7 @@ minutes):
   BENCH_COVERAGE_MIN  mixes received per frame in which another member
                    talked, below which a step fails [0.98]
   BENCH_MGMTD_TIMEOUT  seconds bench_mgmtd may take [240; quick 60]
+  BENCH_MGMTD      0: leave mgmtd's figures out [1]
   BENCH_BUSY_PCT   share of a core other processes may take before a step
                    is disturbed [10]
   BENCH_QUIET_WAIT seconds to wait for a quiet machine before a step
@@ -44,7 +48,11 @@ minutes):
   BENCH_IDLE_ROOMS idle rooms [10000; quick 1000]
   BENCH_IDLE_SECONDS how long they are watched [10; quick 5]
   BENCH_PORT       first room port, below the ephemeral range [20000]
-  BENCH_CONFD_CPU, BENCH_LOAD_CPU  cores of confd and tload [0, 1]
+  BENCH_WORKERS    confd's media threads, [media] workers [1]
+  BENCH_CONFD_CPU, BENCH_LOAD_CPU  cores of confd and tload, as taskset
+                   -c takes them [0 and 1; with BENCH_WORKERS above 1,
+                   every core for both: on a machine of two cores confd's
+                   workers and the load generator share them]
   BENCH_OUT        directory of the logs and results.json [build/bench]
 """
 import base64
@@ -89,6 +97,7 @@ LOSS_MAX = env("BENCH_LOSS_MAX", 0.1, None, float)
 DELAY_MAX = env("BENCH_DELAY_MAX", 20, None, float)
 COVERAGE_MIN = env("BENCH_COVERAGE_MIN", 0.98, None, float)
 MGMTD_TIMEOUT = env("BENCH_MGMTD_TIMEOUT", 240, 60, float)
+MGMTD = env("BENCH_MGMTD", 1)
 BUSY_PCT = env("BENCH_BUSY_PCT", 10, None, float)
 QUIET_WAIT = env("BENCH_QUIET_WAIT", 30, 5, float)
 RETRIES = env("BENCH_RETRIES", 1, 0)
@@ -101,9 +110,15 @@ OWN_PHASE = os.environ.get("BENCH_PHASES", "room") == "participant"
 IDLE_ROOMS = env("BENCH_IDLE_ROOMS", 10000, 1000)
 IDLE_SECONDS = env("BENCH_IDLE_SECONDS", 10, 5, float)
 PORT = env("BENCH_PORT", 20000)
-CONFD_CPU = env("BENCH_CONFD_CPU", 0)
-LOAD_CPU = env("BENCH_LOAD_CPU", 1)
-OUT = os.environ.get("BENCH_OUT") or os.path.join(BUILD, "bench")
+WORKERS = env("BENCH_WORKERS", 1)
+ALL_CPUS = "0-%d" % ((os.cpu_count() or 1) - 1)
+CONFD_CPU = os.environ.get("BENCH_CONFD_CPU") or (
+    "0" if WORKERS == 1 else ALL_CPUS)
+LOAD_CPU = os.environ.get("BENCH_LOAD_CPU") or (
+    "1" if WORKERS == 1 else ALL_CPUS)
+# Absolute: sd_notify() ignores a NOTIFY_SOCKET that is a relative path.
+OUT = os.path.abspath(os.environ.get("BENCH_OUT") or
+                      os.path.join(BUILD, "bench"))
 
 SUITES = {"AES_CM_128_HMAC_SHA1_80": 30, "AEAD_AES_128_GCM": 28}
 
@@ -149,15 +164,34 @@ def proc_rss_kib(pid):
     return 0
 
 
-def core_busy_s(cpu):
-    """Seconds core cpu was busy with anything, from /proc/stat."""
+def cpu_set(spec):
+    """The cores of a taskset -c list: "0", "0,1", "0-3"."""
+    out = set()
+    for part in str(spec).split(","):
+        lo, _, hi = part.partition("-")
+        out.update(range(int(lo), int(hi or lo) + 1))
+    return out
+
+
+def core_busy_s(spec):
+    """Seconds the cores of spec were busy with anything, from /proc/stat."""
+    cores = cpu_set(spec)
+    total = 0.0
     with open("/proc/stat") as f:
         for line in f:
-            if line.startswith("cpu%d " % cpu):
+            name = line.split(" ", 1)[0]
+            if name[3:].isdigit() and int(name[3:]) in cores:
                 v = [int(x) for x in line.split()[1:]]
                 # user nice system idle iowait irq softirq steal
-                return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / HZ
-    return 0.0
+                total += (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / HZ
+    return total
+
+
+# When confd and the load share cores, what others took is counted once,
+# over all of them, net of both.
+SHARED = bool(cpu_set(CONFD_CPU) & cpu_set(LOAD_CPU))
+# The cores confd's CPU alone could fill: its workers', at most its own.
+CONFD_CORES = min(WORKERS, len(cpu_set(CONFD_CPU)))
 
 
 def udp_drops(lo, hi):
@@ -199,7 +233,8 @@ class Confd:
         text = ["[general]\nlog_level = info\nserver_id = bench\n"
                 "[media]\nipv4 = 127.0.0.1\nipv6 =\nidle_timeout = 3s\n"
                 "max_rooms = %d\nmax_total_participants = 1000000\n"
-                "[metrics]\nport = %d\n" % (max(nrooms, 1),
+                "workers = %d\n"
+                "[metrics]\nport = %d\n" % (max(nrooms, 1), WORKERS,
                                              self.metrics_port)]
         for i in range(nrooms):
             text.append("[room b%d]\nport = %d\ncapacity = %d\nsuite = %s\n"
@@ -218,7 +253,7 @@ class Confd:
         t0 = time.monotonic()
         self.log = open(os.path.join(self.dir, "confd.log"), "ab")
         self.proc = subprocess.Popen(
-            ["taskset", "-c", str(CONFD_CPU)] + RT + [CONFD, "-d", "-f",
+            ["taskset", "-c", CONFD_CPU] + RT + [CONFD, "-d", "-f",
                                                       self.conf],
             stdout=self.log, stderr=subprocess.STDOUT,
             env=dict(os.environ, NOTIFY_SOCKET=notify_path))
@@ -368,7 +403,7 @@ class Bench:
                 break
             time.sleep(0.2)
         self.salt = (self.salt + 1) % 2048
-        cmd = ["taskset", "-c", str(LOAD_CPU)] + RT_LOAD + [
+        cmd = ["taskset", "-c", LOAD_CPU] + RT_LOAD + [
                TLOAD, "-a", "127.0.0.1",
                "-p", str(cd.base), "-r", str(cd.nrooms), "-S", str(size),
                "-P", str(n), "-k", key, "-s", suite, "-d", str(SECONDS),
@@ -400,13 +435,20 @@ class Bench:
         w1 = histogram(b.m, "confd_work_delay_ms")
         up_lost = (room_sum(b.m, "confd_lost_total")
                    - room_sum(a.m, "confd_lost_total"))
+        if SHARED:
+            others = max(0.0, 100 * (b.core - a.core) / dt - cpu
+                         - res["cpu_pct"])
+            others_load = others
+        else:
+            others = max(0.0, 100 * (b.core - a.core) / dt - cpu)
+            others_load = max(0.0, 100 * (b.lcore - a.lcore) / dt
+                              - res["cpu_pct"])
         r = {
             "participants": n, "size": size, "suite": suite,
+            "workers": WORKERS,
             "cpu_pct": cpu, "cpu_per_part": cpu / n,
-            "others_on_core_pct": max(0.0, 100 * (b.core - a.core) / dt
-                                      - cpu),
-            "others_on_load_core_pct": max(0.0, 100 * (b.lcore - a.lcore)
-                                           / dt - res["cpu_pct"]),
+            "others_on_core_pct": others,
+            "others_on_load_core_pct": others_load,
             "p50": quantile(h0, h1, 0.5), "p99": quantile(h0, h1, 0.99),
             # The tick's own work: frames taken to the last packet sent.
             "work_p50": quantile(w0, w1, 0.5),
@@ -587,10 +629,10 @@ def busy(r):
     """A warning when other processes took a share of the cores."""
     out = ""
     if r["others_on_core_pct"] >= BUSY_PCT / 2:
-        out += ", others on core %d: %.0f %%" % (CONFD_CPU,
+        out += ", others on core %s: %.0f %%" % (CONFD_CPU,
                                                  r["others_on_core_pct"])
-    if r["others_on_load_core_pct"] >= BUSY_PCT / 2:
-        out += ", others on core %d: %.0f %%" % (
+    if r["others_on_load_core_pct"] >= BUSY_PCT / 2 and not SHARED:
+        out += ", others on core %s: %.0f %%" % (
             LOAD_CPU, r["others_on_load_core_pct"])
     return out
 
@@ -680,14 +722,16 @@ def fit_memory(configs):
 
 def table(res):
     say()
-    say("confd on one core (core %d), load generator on core %d; "
-        "%.0f s windows after %.0f s of warm-up" % (CONFD_CPU, LOAD_CPU,
-                                                    SECONDS, WARMUP))
+    say("confd with %d worker%s on core %s, load generator on core %s; "
+        "%.0f s windows after %.0f s of warm-up"
+        % (WORKERS, "" if WORKERS == 1 else "s", CONFD_CPU, LOAD_CPU,
+           SECONDS, WARMUP))
     say("limit: loss > %.2f %% either way, or mixing delay p99 > %.0f ms"
         % (LOSS_MAX, DELAY_MAX))
     say()
     hdr = ("%-4s %-24s %9s %6s %10s %8s %8s %8s %9s %9s %9s"
-           % ("size", "suite", "max/core", "at 80%", "CPU %/part",
+           % ("size", "suite", "max/core" if WORKERS == 1 else "max",
+              "at 80%", "CPU %/part",
               "CPU-only", "p50 ms", "p99 ms", "loss %", "KiB/part",
               "KiB/conf"))
     say(hdr)
@@ -703,7 +747,8 @@ def table(res):
             continue
         say("%-4d %-24s %9s %6d %10.3f %8d %8s %8s %9.3f %9.1f %9.1f"
             % (c["size"], c["suite"], mx, a["participants"],
-               a["cpu_per_part"], 100 / a["cpu_per_part"], fmt(a["p50"]),
+               a["cpu_per_part"], 100 * CONFD_CORES / a["cpu_per_part"],
+               fmt(a["p50"]),
                fmt(a["p99"]), a["loss_pct"], a["kib_per_part"],
                a["kib_per_conf"]))
     f = res.get("memory_fit")
@@ -715,8 +760,9 @@ def table(res):
     if i:
         say("idle: %d rooms declared, %.3f %% CPU over %.0f s, RSS %d KiB"
             % (i["rooms"], i["cpu_pct"], i["seconds"], i["rss_kib"]))
-    say("CPU-only: participants at which confd's CPU alone would reach "
-        "100 %, from the\nCPU per participant at 80 %.")
+    say("CPU-only: participants at which confd's CPU alone would fill "
+        "its %d core%s, from the\nCPU per participant at 80 %%."
+        % (CONFD_CORES, "" if CONFD_CORES == 1 else "s"))
     say("'+': no limit found up to BENCH_MAX or the load generator's own;"
         " '*': other processes\ntook over %.0f %% of a core during some "
         "step that counted." % BUSY_PCT)
@@ -732,7 +778,7 @@ def main():
         say("bench: fewer than two cores: confd and the load share one")
     # This script stays off confd's core; it mostly sleeps anyway.
     try:
-        os.sched_setaffinity(0, {LOAD_CPU})
+        os.sched_setaffinity(0, cpu_set(LOAD_CPU))
     except OSError:
         pass
     os.makedirs(OUT, exist_ok=True)
@@ -746,6 +792,9 @@ def main():
            if RT else ", tload SCHED_FIFO" if RT_LOAD else "",
            ", a phase per participant" if OWN_PHASE else ""))
     b.results["rt"] = "all" if RT else "load" if RT_LOAD else "none"
+    b.results["workers"] = WORKERS
+    b.results["confd_cpu"] = CONFD_CPU
+    b.results["load_cpu"] = LOAD_CPU
     b.results["own_phase"] = OWN_PHASE
     # Other work on the machine makes every figure worse: say so.
     c0, l0, w0 = core_busy_s(CONFD_CPU), core_busy_s(LOAD_CPU), \
@@ -755,8 +804,8 @@ def main():
     pre = (100 * (core_busy_s(CONFD_CPU) - c0) / w,
            100 * (core_busy_s(LOAD_CPU) - l0) / w)
     b.results["busy_before"] = pre
-    say("before the start, other processes kept core %d %.0f %% and core "
-        "%d %.0f %% busy%s" % (CONFD_CPU, pre[0], LOAD_CPU, pre[1],
+    say("before the start, other processes kept core %s %.0f %% and core "
+        "%s %.0f %% busy%s" % (CONFD_CPU, pre[0], LOAD_CPU, pre[1],
                                ": the figures will be low" if max(pre) >= 5
                                else ""))
     t0 = time.monotonic()
@@ -774,7 +823,9 @@ def main():
         say("note: confd has no confd_mix_delay_ms histogram: only loss "
             "limited the search")
     say()
-    if os.access(BENCH_MGMTD, os.X_OK):
+    if not MGMTD:
+        say("mgmtd: left out (BENCH_MGMTD=0)")
+    elif os.access(BENCH_MGMTD, os.X_OK):
         say("mgmtd (build/tests/bench_mgmtd, at most %.0f s):"
             % MGMTD_TIMEOUT)
         b.results["mgmtd"] = run_mgmtd()

@@ -98,6 +98,21 @@ def tparty(port, key, parties, seconds, addr="127.0.0.1", args=(),
     return res, p.returncode, p.stdout.decode() + p.stderr.decode()
 
 
+def tparty_booked(port, parties, seconds, timeout=60):
+    """Runs tparty with keys of their own: parties are (ssrc, freq,
+    key_up, key_down); returns ({ssrc: result}, exit status, output)."""
+    cmd = [prog("tests/tparty"), "-a", "127.0.0.1", "-p", str(port),
+           "-d", str(seconds)] + ["%d:%d:%s:%s" % p for p in parties]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=timeout)
+    res = {}
+    for line in p.stdout.decode().splitlines():
+        if line.startswith("{"):
+            j = json.loads(line)
+            res[j["ssrc"]] = j
+    return res, p.returncode, p.stdout.decode() + p.stderr.decode()
+
+
 def tparty_start(port, key, parties, seconds, addr="127.0.0.1", args=()):
     """Starts tparty in the background; tparty_wait() collects it."""
     cmd = [prog("tests/tparty"), "-a", addr, "-p", str(port), "-k", key,

@@ -7,6 +7,7 @@ lines that tests/run counts.
 """
 import atexit
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -83,6 +84,12 @@ class Daemon:
         self.messages = []
 
     def write_conf(self, text):
+        # CONFD_WORKERS=N runs every confd of a suite with N media threads
+        # (tests/run build confd, once with the default and once with 1).
+        workers = os.environ.get("CONFD_WORKERS")
+        if (self.prog == "confd" and workers
+                and not re.search(r"^\s*workers\s*=", text, re.M)):
+            text += "\n[media]\nworkers = %s\n" % workers
         with open(self.conf, "w") as f:
             f.write(text)
 
