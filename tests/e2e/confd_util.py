@@ -88,14 +88,13 @@ def tparty(port, key, parties, seconds, addr="127.0.0.1", args=(),
     cmd = [prog("tests/tparty"), "-a", addr, "-p", str(port), "-k", key,
            "-d", str(seconds)] + list(args)
     cmd += ["%d:%d" % (s, f) for s, f in parties]
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=timeout)
-    res = {}
-    for line in p.stdout.decode().splitlines():
-        if line.startswith("{"):
-            j = json.loads(line)
-            res[j["ssrc"]] = j
-    return res, p.returncode, p.stdout.decode() + p.stderr.decode()
+    return _tparty_run(cmd, timeout)
+
+
+def _tparty_run(cmd, timeout):
+    """Runs a tparty command line; ({ssrc: result}, status, output)."""
+    return tparty_wait(subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE), timeout)
 
 
 def tparty_booked(port, parties, seconds, timeout=60):
@@ -103,14 +102,7 @@ def tparty_booked(port, parties, seconds, timeout=60):
     key_up, key_down); returns ({ssrc: result}, exit status, output)."""
     cmd = [prog("tests/tparty"), "-a", "127.0.0.1", "-p", str(port),
            "-d", str(seconds)] + ["%d:%d:%s:%s" % p for p in parties]
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=timeout)
-    res = {}
-    for line in p.stdout.decode().splitlines():
-        if line.startswith("{"):
-            j = json.loads(line)
-            res[j["ssrc"]] = j
-    return res, p.returncode, p.stdout.decode() + p.stderr.decode()
+    return _tparty_run(cmd, timeout)
 
 
 def tparty_start(port, key, parties, seconds, addr="127.0.0.1", args=()):
