@@ -26,7 +26,10 @@ sockets (/proc/net/udp), confd's CPU, and whether the audio stayed clean:
 loss below 0.1 % both ways (tload's sequence gaps, confd_lost_total,
 tparty's lost frames), mixes for at least 98 % of the frames in which
 another member talked, confd's mixing delay p99 (confd_mix_delay_ms) under
-20 ms, tload's decode check, and every tparty party hearing the others'
+20 ms or, when it was over that already without a flood, at most
+FLOOD_DELAY_SLACK over that (the target conference's tparty parties each
+send at a phase of their own, so their frames wait up to a frame for the
+room's tick: that p99 is the room's, not the flood's), tload's decode check, and every tparty party hearing the others'
 tones (at least 20 % of what it hears each) and not its own (at most 2 %).
 The figure: per kind, the highest rate at which the audio stayed clean,
 and the CPU confd spent per dropped datagram, over a step with no flood.
@@ -45,6 +48,8 @@ three minutes):
   FLOOD_SIZE       their conference size [10]
   FLOOD_LOSS_MAX   loss that fails a step, % [0.1]
   FLOOD_DELAY_MAX  mixing delay p99 that fails a step, ms [20]
+  FLOOD_DELAY_SLACK  or, when the step without a flood was over that, how
+                   much over its p99 a step may be, ms [2]
   FLOOD_RETRIES    runs again of a failing step, which fails only when
                    every run does [1; quick 0]
   FLOOD_QUIET_WAIT seconds to wait before a step for other processes to
@@ -103,6 +108,7 @@ PARTS = env("FLOOD_PARTS", 50)
 SIZE = env("FLOOD_SIZE", 10)
 LOSS_MAX = env("FLOOD_LOSS_MAX", 0.1, None, float)
 DELAY_MAX = env("FLOOD_DELAY_MAX", 20, None, float)
+DELAY_SLACK = env("FLOOD_DELAY_SLACK", 2, None, float)
 COVERAGE_MIN = 0.98
 HEAR_MIN, SELF_MAX = 0.2, 0.02
 QUIET_WAIT = env("FLOOD_QUIET_WAIT", 10, 3, float)
@@ -172,7 +178,7 @@ class Confd(bench.Confd):
     def start(self, timeout=120):
         # bench.Confd.start() pins to bench's core and priority: ours.
         saved = bench.CONFD_CPU, bench.RT
-        bench.CONFD_CPU, bench.RT = CONFD_CPU, RT
+        bench.CONFD_CPU, bench.RT = str(CONFD_CPU), RT
         try:
             return bench.Confd.start(self, timeout)
         finally:
@@ -212,6 +218,7 @@ class Flood:
         self.salt = 0
         self.base_cpu = None
         self.base = None
+        self.delay_limit = DELAY_MAX
 
     def parties(self):
         """New SSRCs for the target conference's parties of this step."""
@@ -361,7 +368,7 @@ class Flood:
             why.append("loss %.3f %%" % r["loss_pct"])
         if res["coverage"] < COVERAGE_MIN:
             why.append("mixes missing (%.1f %%)" % (100 * res["coverage"]))
-        if r["p99"] is not None and r["p99"] > DELAY_MAX:
+        if r["p99"] is not None and r["p99"] > self.delay_limit:
             why.append("delay p99 %.1f ms" % r["p99"])
         if res["auth_fail"] > 0:
             why.append("%d auth failures" % res["auth_fail"])
@@ -468,8 +475,9 @@ def table(res):
     say("confd on core %d; participants and flood on core %d; %.0f s "
         "windows after %.0f s of warm-up" % (CONFD_CPU, LOAD_CPU, SECONDS,
                                              WARMUP))
-    say("clean: loss < %.2f %% both ways, mixing delay p99 < %.0f ms, every "
-        "tone heard and none heard by its sender" % (LOSS_MAX, DELAY_MAX))
+    say("clean: loss < %.2f %% both ways, mixing delay p99 < %.1f ms, every "
+        "tone heard and none heard by its sender" % (LOSS_MAX,
+                                                     res["delay_limit_ms"]))
     for name, b in (("before", res.get("baseline")),
                     ("after", res.get("after"))):
         if b:
@@ -551,6 +559,12 @@ def main():
         fl.base_cpu = r["cpu_pct"]
         fl.base = r
         results["baseline"] = r
+        if r["p99"] is not None and r["p99"] > DELAY_MAX:
+            fl.delay_limit = r["p99"] + DELAY_SLACK
+            say("  without a flood the delay p99 is over %.0f ms already: "
+                "a step must stay within %.0f ms of it" % (DELAY_MAX,
+                                                          DELAY_SLACK))
+        results["delay_limit_ms"] = fl.delay_limit
         for kind in KINDS:
             series(fl, kind, False, results)
         if ALL:
