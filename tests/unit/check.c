@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "check.h"
 
 /* The test binary is a throwaway process; one case runs at a time. */
@@ -43,4 +45,26 @@ check_run(const struct check_case *cases, size_t ncases)
 		    i + 1, cases[i].name);
 	}
 	return failed ? 1 : 0;
+}
+
+long long
+check_store_sql(const char *dir, const char *sql)
+{
+	char path[256];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	snprintf(path, sizeof(path), "%s/mgmtd.db", dir);
+	if (sqlite3_open(path, &db) != SQLITE_OK) {
+		sqlite3_close(db);
+		return -2;
+	}
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return v;
 }

@@ -23,6 +23,12 @@ void	check_fail(const char *file, int line, const char *fmt, ...)
 int	check_failed(void);
 /* Runs every case of the table; returns the process exit status. */
 int	check_run(const struct check_case *cases, size_t ncases);
+/*
+ * Runs one SQL statement on the SQLite file dir/mgmtd.db, as a test reads
+ * mgmtd's store behind its back: its first integer, -1 if it has none, -2
+ * if the file cannot be opened.
+ */
+long long check_store_sql(const char *dir, const char *sql);
 
 #define CHECK(cond) do {						\
 	if (!(cond)) {							\

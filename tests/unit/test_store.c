@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
 
 #include "../../mgmtd/mgmtd.h"
 #include "check.h"
@@ -37,21 +36,7 @@ t_rmdir(void)
 static long long
 t_sql(const char *sql)
 {
-	char path[128];
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	snprintf(path, sizeof(path), "%s/mgmtd.db", t_dir);
-	if (sqlite3_open(path, &db) != SQLITE_OK)
-		return -2;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			v = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	sqlite3_close(db);
-	return v;
+	return check_store_sql(t_dir, sql);
 }
 
 static void
